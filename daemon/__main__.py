@@ -1,0 +1,140 @@
+"""The `epd-relay` command."""
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+import time
+from pathlib import Path
+
+from daemon import accounts
+from daemon.app import serve
+from daemon.check import check_smtp
+from daemon.config import DEFAULT_PATH, Config, load
+from daemon.db.connect import opened
+from daemon.errors import RelayError
+from daemon.secretbox import SecretBox
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # aiosmtpd logs every command (AUTH lines included) at DEBUG and chatter at INFO,
+    # and warns about its own deprecated attribute on every AUTH.
+    aiosmtpd_log = logging.getLogger("mail.log")
+    aiosmtpd_log.setLevel(logging.WARNING)
+    aiosmtpd_log.addFilter(lambda record: "login_data is deprecated" not in record.getMessage())
+
+
+def _read_password(prompt: str) -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _cmd_serve(config: Config, args: argparse.Namespace) -> int:
+    asyncio.run(serve(config))
+    return 0
+
+
+async def _check(config: Config, args: argparse.Namespace) -> int:
+    upstream = config.upstream_smtp
+    if upstream.captures_locally:
+        print(f"no upstream: [upstream.smtp] host is empty in {config.path};"
+              f" mail is captured locally in {config.storage.capture_maildir}, not sent")
+        return 1
+    username = args.user or upstream.username or None
+    password = None
+    if username:
+        async with opened(config.storage.database) as db:
+            box = SecretBox.open_or_create(config.storage.key_file)
+            password = None if args.ask_password else await accounts.stored_password(db, box, username)
+        if password is None:
+            password = _read_password(f"Password for {username}: ")
+    print(f"checking {upstream.host} port {upstream.port} ({upstream.security})")
+    report = await check_smtp(upstream, username, password)
+    for step in report.steps:
+        print(f"{'ok  ' if step.ok else 'FAIL'} {step.step:<9} {step.detail}")
+    if username is None:
+        print("skip auth      no username: pass --user or set [upstream.smtp] username")
+    return 0 if report.ok else 1
+
+
+def _cmd_check(config: Config, args: argparse.Namespace) -> int:
+    return asyncio.run(_check(config, args))
+
+
+async def _account_set(config: Config, args: argparse.Namespace) -> int:
+    local = config.upstream_smtp.captures_locally
+    password = None
+    if local or args.store_password:
+        password = _read_password(f"Password for {args.username}: ")
+        if not password:
+            print("empty password refused", file=sys.stderr)
+            return 2
+    async with opened(config.storage.database) as db:
+        box = SecretBox.open_or_create(config.storage.key_file)
+        await accounts.save_account(
+            db,
+            args.username,
+            address=args.address or accounts.default_address(args.username),
+            now=time.time(),
+            box=box,
+            stored_password=password if not local else None,
+            local_password=password if local else None,
+        )
+        if args.forget_password:
+            await accounts.forget_stored_password(db, args.username)
+    what = "local login" if local else ("stored encrypted" if args.store_password else "address only")
+    print(f"account {args.username} saved ({what})")
+    return 0
+
+
+def _cmd_account(config: Config, args: argparse.Namespace) -> int:
+    return asyncio.run(_account_set(config, args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="epd-relay", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, handler, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("--config", type=Path, default=DEFAULT_PATH, help="config file (default ./config.toml)")
+        sub.set_defaults(handler=handler)
+        return sub
+
+    command("serve", _cmd_serve, "run the relay until SIGTERM")
+    check = command("check", _cmd_check, "check the upstream provider step by step")
+    check.add_argument("--user", help="login to test (default [upstream.smtp] username)")
+    check.add_argument("--ask-password", action="store_true", help="ignore a stored password")
+    account = command("account", _cmd_account, "create or change a mail account")
+    account.add_argument("username")
+    account.add_argument("--address", help="envelope sender the login may use (default: the login)")
+    account.add_argument(
+        "--store-password", action="store_true",
+        help="read the upstream password from stdin and keep it encrypted for delivery",
+    )
+    account.add_argument("--forget-password", action="store_true", help="drop a stored password")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _configure_logging(args.verbose)
+    try:
+        config = load(args.config)
+        return args.handler(config, args)
+    except RelayError as error:
+        print(f"epd-relay: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

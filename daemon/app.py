@@ -1,0 +1,153 @@
+"""`epd-relay serve`: the SMTP listener and the delivery runner in one event loop."""
+import asyncio
+import logging
+import os
+import secrets
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from daemon import accounts, queue
+from daemon.auth import Authenticator
+from daemon.config import Config, ConfigHolder, load
+from daemon.credentials import Credentials, StoredOrRemembered
+from daemon.db.connect import Database, connect
+from daemon.delivery import CaptureTransport, Transport, UpstreamTransport
+from daemon.errors import ConfigError
+from daemon.maildir import Maildir
+from daemon.sdnotify import notify
+from daemon.secretbox import SecretBox
+from daemon.smtpd import RelayHandler, make_server_factory
+from daemon.spool import Spool
+from daemon.worker import DeliveryWorker
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CAPTURE_LOGIN = "relay@localhost"
+
+
+@dataclass
+class Relay:
+    """The running parts, for `serve` and for tests that start the relay in-process."""
+
+    settings: ConfigHolder
+    db: Database
+    spool: Spool
+    worker: DeliveryWorker
+    server: asyncio.Server
+    worker_task: asyncio.Task
+
+    @property
+    def smtp_port(self) -> int:
+        return self.server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        self.server.close()
+        self.worker.stop()
+        await self.worker_task
+        await self.db.close()
+
+
+async def start(config: Config, clock=time.time) -> Relay:
+    settings = ConfigHolder(config)
+    storage = config.storage
+    storage.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    db = await connect(storage.database)
+    try:
+        spool = Spool(storage.spool)
+        await asyncio.to_thread(spool.prepare)
+        await _remove_unacknowledged(db, spool)
+        requeued, held = await queue.recover_active(db, clock(), config.delivery.max_recoveries)
+        for queue_id in requeued:
+            log.warning("%s: requeued after an unclean shutdown", queue_id)
+        for queue_id in held:
+            log.error("%s: held for a person after repeated unclean shutdowns", queue_id)
+        box = await asyncio.to_thread(SecretBox.open_or_create, storage.key_file)
+        credentials = Credentials()
+        transport: Transport
+        if config.upstream_smtp.captures_locally:
+            await _ensure_capture_account(db, config, clock())
+            log.warning(
+                "no upstream configured ([upstream.smtp] host is empty): mail is captured locally"
+                " in %s, not sent", storage.capture_maildir,
+            )
+            transport = CaptureTransport(Maildir(storage.capture_maildir))
+        else:
+            transport = UpstreamTransport(settings, StoredOrRemembered(credentials, db, box), clock)
+        worker = DeliveryWorker(
+            settings=settings, db=db, spool=spool, transport=transport,
+            bounces=Maildir(storage.bounce_maildir), clock=clock,
+        )
+        handler = RelayHandler(settings, db, spool, Authenticator(settings, db, credentials), worker.wake, clock)
+        listen = config.smtp.listen
+        if not listen.is_loopback:
+            log.warning("SMTP listens on %s, not loopback: plaintext AUTH crosses the network", listen)
+        server = await asyncio.get_running_loop().create_server(
+            make_server_factory(handler, settings), listen.host, listen.port
+        )
+    except BaseException:
+        await db.close()
+        raise
+    worker_task = asyncio.create_task(worker.run(), name="delivery")
+    relay = Relay(settings, db, spool, worker, server, worker_task)
+    log.info("SMTP listening on %s:%d", listen.host, relay.smtp_port)
+    return relay
+
+
+async def _remove_unacknowledged(db: Database, spool: Spool) -> None:
+    """Spool files without a queue row never got their 250: the client still has them."""
+    orphans = await asyncio.to_thread(spool.queue_ids) - await queue.known_ids(db)
+    for queue_id in orphans:
+        log.warning("%s: removing a spool file that was never acknowledged", queue_id)
+        await asyncio.to_thread(spool.remove, queue_id)
+
+
+async def _ensure_capture_account(db: Database, config: Config, now: float) -> None:
+    """The embedded default needs a login: make one on first start and say where its password is."""
+    if await accounts.count_accounts(db):
+        return
+    login = config.upstream_smtp.username or DEFAULT_CAPTURE_LOGIN
+    password = secrets.token_urlsafe(12)
+    await accounts.save_account(
+        db, login, address=accounts.default_address(login), now=now, local_password=password
+    )
+    path = config.storage.dir / "capture-account.txt"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(f"login: {login}\npassword: {password}\n")
+    print(
+        f"Local capture account created: login {login}, password {password} (also in {path})",
+        flush=True,
+    )
+
+
+def _reload(relay: Relay) -> None:
+    old = relay.settings.current
+    try:
+        new = load(old.path)
+    except ConfigError as error:
+        log.error("reload refused, keeping the running configuration: %s", error)
+        return
+    if new.smtp.listen != old.smtp.listen or new.storage != old.storage:
+        log.warning("[smtp] listen and [storage] changes take effect after a restart")
+    if new.upstream_smtp.captures_locally != old.upstream_smtp.captures_locally:
+        log.warning("switching between local capture and an upstream needs a restart")
+    relay.settings.current = new
+    relay.worker.wake()
+    log.info("configuration reloaded from %s", old.path)
+
+
+async def serve(config: Config) -> None:
+    relay = await start(config)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stopping.set)
+    loop.add_signal_handler(signal.SIGINT, stopping.set)
+    loop.add_signal_handler(signal.SIGHUP, _reload, relay)
+    notify("READY=1")
+    await stopping.wait()
+    log.info("stopping: finishing the message in flight")
+    notify("STOPPING=1")
+    await relay.stop()
+    log.info("stopped")

@@ -1,0 +1,295 @@
+"""config.toml, read once into frozen dataclasses; every problem names the file and key."""
+import enum
+import ipaddress
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from daemon.errors import ConfigError
+
+DEFAULT_PATH = Path("config.toml")
+
+
+class Security(enum.StrEnum):
+    TLS = "tls"            # implicit TLS from the first byte
+    STARTTLS = "starttls"  # plaintext greeting, then STARTTLS before anything else
+
+
+@dataclass(frozen=True)
+class Address:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    @property
+    def is_loopback(self) -> bool:
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    dir: Path
+
+    @property
+    def database(self) -> Path:
+        return self.dir / "epd-relay.db"
+
+    @property
+    def spool(self) -> Path:
+        return self.dir / "spool"
+
+    @property
+    def key_file(self) -> Path:
+        return self.dir / "secret.key"
+
+    @property
+    def capture_maildir(self) -> Path:
+        return self.dir / "mail" / "captured"
+
+    @property
+    def bounce_maildir(self) -> Path:
+        return self.dir / "mail" / "bounces"
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    listen: Address
+    max_message_size: int
+    max_recipients: int
+    allowed_senders: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PanelConfig:
+    listen: Address
+
+
+@dataclass(frozen=True)
+class UpstreamSmtpConfig:
+    host: str
+    port: int
+    security: Security
+    ca_file: Path | None
+    server_name: str
+    username: str
+    address: str
+    timeout: float
+
+    @property
+    def captures_locally(self) -> bool:
+        return not self.host
+
+    @property
+    def verify_name(self) -> str:
+        return self.server_name or self.host
+
+    @property
+    def system_address(self) -> str:
+        return self.address or self.username
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    min_backoff: float
+    max_backoff: float
+    max_queue_lifetime: float
+    connection_idle: float
+    auth_cache: float
+    spam_block_pause: float
+    max_recoveries: int
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    storage: StorageConfig
+    smtp: SmtpConfig
+    panel: PanelConfig
+    upstream_smtp: UpstreamSmtpConfig
+    delivery: DeliveryConfig
+
+
+class ConfigHolder:
+    """The configuration in force; replaced as a whole on SIGHUP."""
+
+    def __init__(self, config: Config) -> None:
+        self.current = config
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class _Section:
+    """Takes typed keys out of one table and complains about what is left."""
+
+    def __init__(self, path: Path, name: str, table: Any) -> None:
+        self.path, self.name = path, name
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [{name}] must be a table")
+        self._table = dict(table)
+
+    def error(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.path}: [{self.name}] {key}: {problem}")
+
+    def _raw(self, key: str, default: Any, kind: type | tuple[type, ...], kind_name: str) -> Any:
+        value = self._table.pop(key, default)
+        if isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
+            raise self.error(key, f"expected {kind_name}, got {value!r}")
+        return value
+
+    def string(self, key: str, default: str) -> str:
+        return self._raw(key, default, str, "a string")
+
+    def integer(self, key: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
+        value = self._raw(key, default, int, "an integer")
+        if value < minimum or maximum is not None and value > maximum:
+            bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+            raise self.error(key, f"must be {bound}, got {value}")
+        return value
+
+    def strings(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = self._raw(key, list(default), list, "a list of strings")
+        if not all(isinstance(item, str) for item in value):
+            raise self.error(key, f"expected a list of strings, got {value!r}")
+        return tuple(value)
+
+    def duration(self, key: str, default: str) -> float:
+        text = self.string(key, default)
+        match = _DURATION.match(text)
+        if not match:
+            raise self.error(key, f'expected a duration such as "30s", "5m", "1h", "5d"; got {text!r}')
+        seconds = float(match[1]) * _DURATION_UNITS[match[2]]
+        if seconds <= 0:
+            raise self.error(key, "must be longer than zero")
+        return seconds
+
+    def address(self, key: str, default: str) -> Address:
+        text = self.string(key, default)
+        match = re.fullmatch(r"\[([0-9a-fA-F:]+)\]:(\d+)|([^:\[\]]+):(\d+)", text)
+        if not match:
+            raise self.error(key, f'expected "host:port" (IPv6 as "[::1]:port"), got {text!r}')
+        host, port = (match[1], match[2]) if match[1] else (match[3], match[4])
+        if int(port) > 65535:
+            raise self.error(key, f"port {port} is out of range")
+        return Address(host, int(port))
+
+    def path_or_none(self, key: str, base: Path) -> Path | None:
+        text = self.string(key, "")
+        return (base / text) if text else None
+
+    def enum(self, key: str, default: enum.StrEnum, kind: type[enum.StrEnum]) -> Any:
+        text = self.string(key, str(default))
+        try:
+            return kind(text)
+        except ValueError:
+            choices = ", ".join(f'"{member.value}"' for member in kind)
+            raise self.error(key, f"must be one of {choices}, got {text!r}") from None
+
+    def table(self, key: str) -> Any:
+        return self._table.pop(key, {})
+
+    def finish(self) -> None:
+        if self._table:
+            unknown = ", ".join(sorted(self._table))
+            raise ConfigError(f"{self.path}: [{self.name}] unknown key(s): {unknown}")
+
+
+def load(path: Path = DEFAULT_PATH) -> Config:
+    path = Path(path)
+    try:
+        with path.open("rb") as file:
+            data = tomllib.load(file)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    return parse(data, path)
+
+
+def parse(data: dict[str, Any], path: Path) -> Config:
+    base = path.resolve().parent
+    top = dict(data)
+    upstream = _Section(path, "upstream", top.pop("upstream", {}))
+    config = Config(
+        path=path,
+        storage=_storage(_Section(path, "storage", top.pop("storage", {})), base),
+        smtp=_smtp(_Section(path, "smtp", top.pop("smtp", {}))),
+        panel=_panel(_Section(path, "panel", top.pop("panel", {}))),
+        upstream_smtp=_upstream_smtp(_Section(path, "upstream.smtp", upstream.table("smtp")), base),
+        delivery=_delivery(_Section(path, "delivery", top.pop("delivery", {}))),
+    )
+    upstream.finish()
+    if top:
+        raise ConfigError(f"{path}: unknown section(s): {', '.join(sorted(top))}")
+    return config
+
+
+def _storage(section: _Section, base: Path) -> StorageConfig:
+    directory = section.string("dir", "var")
+    if not directory:
+        raise section.error("dir", "must not be empty")
+    section.finish()
+    return StorageConfig(dir=base / directory)
+
+
+def _smtp(section: _Section) -> SmtpConfig:
+    config = SmtpConfig(
+        listen=section.address("listen", "127.0.0.1:2525"),
+        max_message_size=section.integer("max_message_size", 26214400, minimum=1024),
+        max_recipients=section.integer("max_recipients", 100, minimum=1),
+        allowed_senders=tuple(s.lower() for s in section.strings("allowed_senders", ())),
+    )
+    for sender in config.allowed_senders:
+        if "@" not in sender:
+            raise section.error("allowed_senders", f"{sender!r} is not an e-mail address")
+    section.finish()
+    return config
+
+
+def _panel(section: _Section) -> PanelConfig:
+    config = PanelConfig(listen=section.address("listen", "127.0.0.1:8080"))
+    section.finish()
+    return config
+
+
+def _upstream_smtp(section: _Section, base: Path) -> UpstreamSmtpConfig:
+    config = UpstreamSmtpConfig(
+        host=section.string("host", ""),
+        port=section.integer("port", 465, minimum=1, maximum=65535),
+        security=section.enum("security", Security.TLS, Security),
+        ca_file=section.path_or_none("ca_file", base),
+        server_name=section.string("server_name", ""),
+        username=section.string("username", ""),
+        address=section.string("address", ""),
+        timeout=section.duration("timeout", "30s"),
+    )
+    if config.ca_file is not None and not config.ca_file.is_file():
+        raise section.error("ca_file", f"{config.ca_file} does not exist")
+    section.finish()
+    return config
+
+
+def _delivery(section: _Section) -> DeliveryConfig:
+    config = DeliveryConfig(
+        min_backoff=section.duration("min_backoff", "5m"),
+        max_backoff=section.duration("max_backoff", "1h"),
+        max_queue_lifetime=section.duration("max_queue_lifetime", "5d"),
+        connection_idle=section.duration("connection_idle", "30s"),
+        auth_cache=section.duration("auth_cache", "5m"),
+        spam_block_pause=section.duration("spam_block_pause", "1h"),
+        max_recoveries=section.integer("max_recoveries", 3, minimum=1),
+    )
+    if config.max_backoff < config.min_backoff:
+        raise section.error("max_backoff", "must not be shorter than min_backoff")
+    section.finish()
+    return config

@@ -1,0 +1,83 @@
+"""Opening the shared SQLite database: WAL, foreign keys, durable commits."""
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from daemon.db.migrate import migrate
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+class Database:
+    """One aiosqlite connection shared by many coroutines.
+
+    A lock keeps one coroutine's transaction from interleaving with another's
+    statements on the same connection; other processes (the panel) use their own
+    connection and SQLite's own locking.
+    """
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self.connection = connection
+        self._lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error."""
+        async with self._lock:
+            await self.connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.connection
+            except BaseException:
+                await self.connection.execute("ROLLBACK")
+                raise
+            await self.connection.execute("COMMIT")
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._lock:
+            async with self.connection.execute(sql, tuple(params)) as cursor:
+                return list(await cursor.fetchall())
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        async with self._lock:
+            async with self.connection.execute(sql, tuple(params)) as cursor:
+                return await cursor.fetchone()
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """One statement in its own (autocommit) transaction; returns the changed row count."""
+        async with self._lock:
+            async with self.connection.execute(sql, tuple(params)) as cursor:
+                return cursor.rowcount
+
+    async def close(self) -> None:
+        await self.connection.close()
+
+
+async def connect(path: Path) -> Database:
+    """Open and migrate the database; the caller closes it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        connection.row_factory = aiosqlite.Row
+        await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await connection.execute("PRAGMA journal_mode = WAL")
+        # FULL: a commit is fsync'd before it returns, so a 250 survives power loss.
+        await connection.execute("PRAGMA synchronous = FULL")
+        await connection.execute("PRAGMA foreign_keys = ON")
+        await migrate(connection)
+    except BaseException:
+        await connection.close()
+        raise
+    return Database(connection)
+
+
+@asynccontextmanager
+async def opened(path: Path) -> AsyncIterator[Database]:
+    db = await connect(path)
+    try:
+        yield db
+    finally:
+        await db.close()

@@ -1,0 +1,216 @@
+"""Handing one message to its destination; the result is per recipient, never an exception."""
+import asyncio
+import enum
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import aiosmtplib
+
+from daemon.config import ConfigHolder
+from daemon.maildir import Maildir
+from daemon.queue import QueuedMessage, Recipient
+from daemon.upstream import UpstreamFailure, close_session, open_session
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(enum.StrEnum):
+    DELIVERED = "delivered"
+    TEMPORARY = "temporary"
+    PERMANENT = "permanent"
+
+
+@dataclass(frozen=True)
+class RecipientResult:
+    recipient: Recipient
+    outcome: Outcome
+    reply_code: int | None
+    reply_text: str
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    results: list[RecipientResult]
+    reason: str
+    pause_account: bool = False  # the provider blocked the account (spam): stop sending for a while
+
+
+def all_recipients(message: QueuedMessage, outcome: Outcome, code: int | None, text: str) -> list[RecipientResult]:
+    return [RecipientResult(r, outcome, code, text) for r in message.open_recipients]
+
+
+def _temporary(message: QueuedMessage, code: int | None, reason: str) -> AttemptResult:
+    return AttemptResult(all_recipients(message, Outcome.TEMPORARY, code, reason), reason)
+
+
+def outcome_of(code: int) -> Outcome:
+    if 200 <= code < 300:
+        return Outcome.DELIVERED
+    return Outcome.PERMANENT if code >= 500 else Outcome.TEMPORARY
+
+
+def is_spam_block(code: int, text: str) -> bool:
+    """Providers answer a blocked account with 554 (Yandex) or a 5xx naming spam (mail.ru)."""
+    return code == 554 or (code >= 500 and "spam" in text.lower())
+
+
+class Transport(Protocol):
+    async def deliver(self, message: QueuedMessage, content: bytes) -> AttemptResult: ...
+
+    async def close_idle(self, now: float) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class CaptureTransport:
+    """No upstream configured: keep mail in a local Maildir and say plainly it was not sent."""
+
+    TEXT = "captured locally, not sent (no upstream configured)"
+
+    def __init__(self, maildir: Maildir) -> None:
+        self._maildir = maildir
+
+    async def deliver(self, message: QueuedMessage, content: bytes) -> AttemptResult:
+        results = []
+        for recipient in message.open_recipients:
+            envelope = f"Return-Path: <{message.sender}>\r\nDelivered-To: {recipient.address}\r\n"
+            path = await asyncio.to_thread(self._maildir.deliver, envelope.encode() + content)
+            results.append(RecipientResult(recipient, Outcome.DELIVERED, 250, f"{self.TEXT}: {path.name}"))
+        return AttemptResult(results, self.TEXT)
+
+    async def close_idle(self, now: float) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
+
+
+@dataclass
+class _Connection:
+    smtp: aiosmtplib.SMTP
+    password: str
+    last_used: float
+    used: bool = False
+
+
+class PasswordSource(Protocol):
+    async def password(self, account: str) -> str | None: ...
+
+    def refused(self, account: str) -> None: ...
+
+
+class UpstreamTransport:
+    """Sends over one verified TLS connection per account, reused with RSET between messages."""
+
+    def __init__(self, settings: ConfigHolder, passwords: PasswordSource, clock: Callable[[], float]) -> None:
+        self._settings = settings
+        self._passwords = passwords
+        self._clock = clock
+        self._connections: dict[str, _Connection] = {}
+
+    async def deliver(self, message: QueuedMessage, content: bytes) -> AttemptResult:
+        password = await self._passwords.password(message.account)
+        if password is None:
+            reason = (
+                f"no password for account {message.account or '(none configured)'}: waiting for the"
+                " client to log in again, or store one with `epd-relay account set`"
+            )
+            return _temporary(message, None, reason)
+        result = await self._attempt(message, content, password, reuse=True)
+        if result is None:  # the provider had closed our idle connection: one fresh try
+            result = await self._attempt(message, content, password, reuse=False)
+        return result or _temporary(message, None, "connection lost twice")
+
+    async def _attempt(
+        self, message: QueuedMessage, content: bytes, password: str, *, reuse: bool
+    ) -> AttemptResult | None:
+        try:
+            connection = await self._connection(message.account, password, reuse=reuse)
+        except UpstreamFailure as failure:
+            if failure.is_auth_refusal:
+                self._passwords.refused(message.account)
+            return _temporary(message, failure.reply_code, failure.detail)
+        was_used = connection.used
+        try:
+            return await self._send(connection, message, content)
+        except aiosmtplib.SMTPServerDisconnected as error:
+            await self._drop(message.account)
+            return None if was_used else _temporary(message, None, f"connection lost: {error}")
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+            await self._drop(message.account)
+            return _temporary(message, None, f"transaction failed: {error or type(error).__name__}")
+        finally:
+            connection.last_used = self._clock()
+            connection.used = True
+
+    async def _connection(self, account: str, password: str, *, reuse: bool) -> _Connection:
+        existing = self._connections.get(account)
+        if existing and reuse and existing.password == password and existing.smtp.is_connected:
+            return existing
+        await self._drop(account)
+        smtp = await open_session(self._settings.current.upstream_smtp, account, password)
+        connection = _Connection(smtp, password, self._clock())
+        self._connections[account] = connection
+        return connection
+
+    async def _send(self, connection: _Connection, message: QueuedMessage, content: bytes) -> AttemptResult:
+        smtp = connection.smtp
+        if connection.used:
+            await smtp.rset()
+        options = []
+        if smtp.supports_extension("size"):
+            options.append(f"SIZE={len(content)}")
+        if smtp.supports_extension("8bitmime") and any(byte > 127 for byte in content):
+            options.append("BODY=8BITMIME")
+        try:
+            await smtp.mail(message.sender, options=options)
+        except aiosmtplib.SMTPResponseException as error:
+            return _refused(message, error.code, error.message, "MAIL FROM")
+        results: list[RecipientResult] = []
+        accepted: list[Recipient] = []
+        for recipient in message.open_recipients:
+            try:
+                await smtp.rcpt(recipient.address)
+                accepted.append(recipient)
+            except aiosmtplib.SMTPResponseException as error:
+                text = f"{error.code} {error.message}"
+                results.append(RecipientResult(recipient, outcome_of(error.code), error.code, text))
+        if not accepted:
+            return AttemptResult(results, "; ".join(r.reply_text for r in results))
+        try:
+            reply = await smtp.data(content)
+        except aiosmtplib.SMTPResponseException as error:
+            refused = _refused(message, error.code, error.message, "DATA")
+            accepted_ids = {r.id for r in accepted}
+            results += [r for r in refused.results if r.recipient.id in accepted_ids]
+            return AttemptResult(results, refused.reason, refused.pause_account)
+        text = f"{reply.code} {reply.message}"
+        results += [RecipientResult(r, Outcome.DELIVERED, reply.code, text) for r in accepted]
+        reason = "; ".join(r.reply_text for r in results if r.outcome is not Outcome.DELIVERED)
+        return AttemptResult(results, reason or text)
+
+    async def _drop(self, account: str) -> None:
+        connection = self._connections.pop(account, None)
+        if connection:
+            await close_session(connection.smtp)
+
+    async def close_idle(self, now: float) -> None:
+        idle = self._settings.current.delivery.connection_idle
+        for account, connection in list(self._connections.items()):
+            if now - connection.last_used >= idle:
+                log.debug("closing idle upstream connection for %s", account)
+                await self._drop(account)
+
+    async def close(self) -> None:
+        for account in list(self._connections):
+            await self._drop(account)
+
+
+def _refused(message: QueuedMessage, code: int, text: str, stage: str) -> AttemptResult:
+    reply = f"{code} {text}"
+    if is_spam_block(code, text):
+        reason = f"provider blocked the account at {stage}: {reply}"
+        return AttemptResult(all_recipients(message, Outcome.TEMPORARY, code, reply), reason, pause_account=True)
+    return AttemptResult(all_recipients(message, outcome_of(code), code, reply), f"{stage}: {reply}")

@@ -1,0 +1,20 @@
+"""The few exceptions of the project; everything else is a result, not a raise."""
+
+
+class RelayError(Exception):
+    """Base of the project's own errors."""
+
+
+class ConfigError(RelayError):
+    """config.toml is missing, malformed or holds an impossible value.
+
+    The message always names the file and, where there is one, the key.
+    """
+
+
+class StorageError(RelayError):
+    """A message or its envelope could not be stored durably."""
+
+
+class SecretError(RelayError):
+    """The key file is unusable or a stored secret cannot be decrypted."""

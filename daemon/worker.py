@@ -1,0 +1,171 @@
+"""The delivery runner: take due messages, hand each to the transport, record what happened."""
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from daemon import queue
+from daemon.bounce import FailedRecipient, make_bounce
+from daemon.config import ConfigHolder, DeliveryConfig
+from daemon.db.connect import Database
+from daemon.delivery import AttemptResult, Outcome, Transport, all_recipients
+from daemon.maildir import Maildir
+from daemon.queue import MessageState, QueuedMessage, RecipientOutcome, RecipientState
+from daemon.spool import Spool
+
+log = logging.getLogger(__name__)
+
+# How long to sleep when nothing is due, at most; a new message wakes the runner at once.
+MAX_IDLE_WAIT = 60.0
+
+
+def backoff(attempts: int, delivery: DeliveryConfig) -> float:
+    """Exponential: min, 2*min, 4*min ... capped at max (Postfix's minimal/maximal_backoff_time)."""
+    return min(delivery.max_backoff, delivery.min_backoff * 2 ** max(0, attempts - 1))
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        *,
+        settings: ConfigHolder,
+        db: Database,
+        spool: Spool,
+        transport: Transport,
+        bounces: Maildir,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._settings = settings
+        self._db = db
+        self._spool = spool
+        self._transport = transport
+        self._bounces = bounces
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Finish the message in flight, then return from run()."""
+        self._stopping = True
+        self._wake.set()
+
+    async def paused_accounts(self, now: float) -> set[str]:
+        rows = await self._db.fetchall("SELECT username FROM account_pauses WHERE until > ?", (now,))
+        return {row["username"] for row in rows}
+
+    async def run_once(self, now: float) -> int:
+        """Attempt every message due at ``now``; returns how many were attempted."""
+        paused = await self.paused_accounts(now)
+        attempted = 0
+        while not self._stopping:
+            claimed = await queue.claim_due(self._db, now, paused)
+            if not claimed:
+                break
+            for message in claimed:
+                if self._stopping or message.account in paused:
+                    reason = "shutting down" if self._stopping else "account paused"
+                    await queue.return_to_queue(self._db, message, self._clock(), reason)
+                    continue
+                if await self._attempt(message):
+                    paused.add(message.account)
+                attempted += 1
+        return attempted
+
+    async def _attempt(self, message: QueuedMessage) -> bool:
+        """One delivery attempt; returns True when the provider blocked the account."""
+        try:
+            content = await asyncio.to_thread(self._spool.read, message.id)
+        except OSError as error:
+            reason = f"message file unreadable: {error}"
+            log.error("%s: held: %s", message.id, reason)
+            await queue.hold(self._db, message.id, self._clock(), reason)
+            return False
+        try:
+            result = await self._transport.deliver(message, content)
+        except Exception as error:  # the edge of one message: log, keep the message, go on
+            log.exception("%s: delivery raised", message.id)
+            reason = f"internal error: {error}"
+            result = AttemptResult(all_recipients(message, Outcome.TEMPORARY, None, reason), reason)
+        await self._record(message, result, content)
+        if result.pause_account:
+            await self._pause(message.account, result.reason)
+        return result.pause_account
+
+    async def _record(self, message: QueuedMessage, result: AttemptResult, content: bytes) -> None:
+        delivery = self._settings.current.delivery
+        now = self._clock()
+        expired = now - message.received_at >= delivery.max_queue_lifetime
+        outcomes = []
+        for r in result.results:
+            if r.outcome is Outcome.DELIVERED:
+                state, text = RecipientState.DELIVERED, r.reply_text
+            elif r.outcome is Outcome.PERMANENT:
+                state, text = RecipientState.FAILED, r.reply_text
+            elif expired:
+                state, text = RecipientState.FAILED, f"expired in the queue; last reply: {r.reply_text}"
+            else:
+                state, text = RecipientState.DEFERRED, r.reply_text
+            outcomes.append(RecipientOutcome(r.recipient.id, state, r.reply_code, text))
+        for r, o in zip(result.results, outcomes):
+            log.info("%s: to=<%s> %s (%s)", message.id, r.recipient.address, o.state, o.reply_text)
+        retry_at = now + backoff(message.attempts, delivery)
+        new_state = await queue.record_attempt(
+            self._db, message, outcomes, now=now, next_attempt_at=retry_at, reason=result.reason
+        )
+        if new_state is MessageState.DEFERRED:
+            log.info("%s: deferred for %.0f s: %s", message.id, retry_at - now, result.reason)
+            return
+        if new_state is MessageState.FAILED:
+            await self._bounce(message, outcomes, content)
+        log.info("%s: %s", message.id, new_state)
+        await asyncio.to_thread(self._spool.remove, message.id)
+
+    async def _bounce(
+        self, message: QueuedMessage, outcomes: list[RecipientOutcome], content: bytes
+    ) -> None:
+        addresses = {r.id: r.address for r in message.recipients}
+        failed = [
+            FailedRecipient(addresses[o.recipient_id], o.reply_code, o.reply_text)
+            for o in outcomes
+            if o.state is RecipientState.FAILED
+        ]
+        bounce = make_bounce(message, failed, content)
+        path = await asyncio.to_thread(self._bounces.deliver, bounce)
+        log.info("%s: bounce to <%s> written to %s", message.id, message.sender, path)
+        await self._db.execute(
+            "INSERT INTO message_events (message_id, at, state, detail) VALUES (?, ?, ?, ?)",
+            (message.id, self._clock(), "bounced", f"bounce to {message.sender}: {path.name}"),
+        )
+
+    async def _pause(self, account: str, reason: str) -> None:
+        pause = self._settings.current.delivery.spam_block_pause
+        until = self._clock() + pause
+        log.warning("account %s paused for %.0f s: %s", account, pause, reason)
+        await self._db.execute(
+            "INSERT INTO account_pauses (username, until, reason) VALUES (?, ?, ?)"
+            " ON CONFLICT (username) DO UPDATE SET until = excluded.until, reason = excluded.reason",
+            (account, until, reason),
+        )
+
+    async def run(self) -> None:
+        """Deliver until stop(); sleeps until the next message is due or a new one arrives."""
+        while not self._stopping:
+            self._wake.clear()
+            await self.run_once(self._clock())
+            if self._stopping:
+                break
+            now = self._clock()
+            await self._transport.close_idle(now)
+            due = await queue.next_due_at(self._db, await self.paused_accounts(now))
+            wait = MAX_IDLE_WAIT if due is None else max(0.0, due - now)
+            wait = min(wait, MAX_IDLE_WAIT, self._settings.current.delivery.connection_idle)
+            try:
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+        await self._transport.close()
+
