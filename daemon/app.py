@@ -49,7 +49,7 @@ class Relay:
         await self.db.close()
 
 
-async def start(config: Config, clock=time.time) -> Relay:
+async def start(config: Config, clock=time.time, run_worker: bool = True) -> Relay:
     settings = ConfigHolder(config)
     storage = config.storage
     storage.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -89,10 +89,15 @@ async def start(config: Config, clock=time.time) -> Relay:
     except BaseException:
         await db.close()
         raise
-    worker_task = asyncio.create_task(worker.run(), name="delivery")
+    # Tests may drive the runner themselves with run_once(now).
+    worker_task = asyncio.create_task(worker.run() if run_worker else _idle(worker), name="delivery")
     relay = Relay(settings, db, spool, worker, server, worker_task)
     log.info("SMTP listening on %s:%d", listen.host, relay.smtp_port)
     return relay
+
+
+async def _idle(worker: DeliveryWorker) -> None:
+    await worker.wait_stopped()
 
 
 async def _remove_unacknowledged(db: Database, spool: Spool) -> None:

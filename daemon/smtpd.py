@@ -151,7 +151,7 @@ class RelayHandler:
             )
         except Exception:
             log.exception("could not store a message from %s", envelope.mail_from)
-            await asyncio.to_thread(self._spool.remove, queue_id)
+            await self._discard(queue_id)
             return STORAGE_FAILED
         log.info(
             "%s: queued from=<%s> to=%d size=%d",
@@ -159,6 +159,13 @@ class RelayHandler:
         )
         self._on_queued()
         return f"250 2.0.0 Ok: queued as {queue_id}"
+
+    async def _discard(self, queue_id: str) -> None:
+        """Remove what a failed store left; the client was not told 250, so it still has the mail."""
+        try:
+            await asyncio.to_thread(self._spool.remove, queue_id)
+        except OSError as error:
+            log.error("%s: could not remove the unacknowledged spool file: %s", queue_id, error)
 
 
 def _b64(text: str) -> bytes | None:

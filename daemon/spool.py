@@ -37,12 +37,16 @@ class Spool:
 
     def write(self, queue_id: str, content: bytes) -> None:
         temporary = self.tmp / queue_id
-        with open(temporary, "wb") as file:
-            file.write(content)
-            file.flush()
-            os.fsync(file.fileno())
-        os.rename(temporary, self.path(queue_id))
-        _fsync_dir(self.messages)
+        try:
+            with open(temporary, "wb") as file:
+                file.write(content)
+                file.flush()
+                os.fsync(file.fileno())
+            os.rename(temporary, self.path(queue_id))
+            _fsync_dir(self.messages)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
 
     def read(self, queue_id: str) -> bytes:
         return self.path(queue_id).read_bytes()

@@ -52,6 +52,12 @@ class DeliveryWorker:
         self._stopping = True
         self._wake.set()
 
+    async def wait_stopped(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            await self._wake.wait()
+        await self._transport.close()
+
     async def paused_accounts(self, now: float) -> set[str]:
         rows = await self._db.fetchall("SELECT username FROM account_pauses WHERE until > ?", (now,))
         return {row["username"] for row in rows}

@@ -16,7 +16,7 @@ import socket
 import ssl
 import subprocess
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
@@ -128,6 +128,8 @@ ssl_cert = <$cert_file
 ssl_key = <$key_file
 disable_plaintext_auth = yes
 auth_mechanisms = plain login
+# Answer failed logins at once (default: 2 s), or wrong-password tests crawl.
+auth_failure_delay = 0
 
 mail_location = maildir:$maildir
 mail_uid = $mail_uid
@@ -253,11 +255,22 @@ class RealProvider:
 
     def stop(self) -> None:
         """Stop Postfix and Dovecot and every process they started. Idempotent."""
+        # Signal both before waiting: Dovecot alone takes ~1 s to shut down.
+        groups: list[int] = []
         if self._postfix_pid is not None:
-            _stop_postfix(self._postfix_pid)
+            # What `postfix stop` does, minus its 1-second polling: SIGTERM the
+            # master, which terminates its process group (it is a session leader).
+            if _is_group_leader(self._postfix_pid):
+                os.kill(self._postfix_pid, signal.SIGTERM)
+                groups.append(self._postfix_pid)
             self._postfix_pid = None
         if self._dovecot is not None:
-            _stop_process_group(self._dovecot)
+            self._dovecot.terminate()
+            groups.append(self._dovecot.pid)  # started in its own session
+        for pgid in groups:
+            _await_group_exit(pgid)
+        if self._dovecot is not None:
+            self._dovecot.wait()
             self._dovecot = None
 
 
@@ -493,29 +506,9 @@ def _accepts(host: str, port: int) -> bool:
         return False
 
 
-def _stop_postfix(master_pid: int) -> None:
-    # What `postfix stop` does, minus its 1-second polling: SIGTERM the master,
-    # which then terminates its process group (master is a session leader).
-    if not _alive(master_pid):
+def _await_group_exit(pgid: int) -> None:
+    if _poll(lambda: not _group_members(pgid), STOP_TIMEOUT):
         return
-    os.kill(master_pid, signal.SIGTERM)
-    if not _poll(lambda: not _group_members(master_pid), STOP_TIMEOUT):
-        _kill_group(master_pid)
-
-
-def _stop_process_group(process: subprocess.Popen[bytes]) -> None:
-    pgid = process.pid
-    process.terminate()
-    try:
-        process.wait(STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        _kill_group(pgid)
-        process.wait()
-    if not _poll(lambda: not _group_members(pgid), STOP_TIMEOUT):
-        _kill_group(pgid)
-
-
-def _kill_group(pgid: int) -> None:
     try:
         os.killpg(pgid, signal.SIGKILL)
     except ProcessLookupError:
@@ -539,17 +532,20 @@ def _proc_stat(pid: int | str) -> list[str] | None:
     return stat.rpartition(")")[2].split()
 
 
-def _alive(pid: int) -> bool:
+def _is_group_leader(pid: int) -> bool:
     fields = _proc_stat(pid)
-    return fields is not None and fields[0] != "Z"  # zombies wait for a reaper, they run nothing
+    return fields is not None and fields[0] != "Z" and int(fields[2]) == pid
 
 
 def _group_members(pgid: int) -> list[int]:
-    return [pid for pid in _pids() if (f := _proc_stat(pid)) and f[0] != "Z" and int(f[2]) == pgid]
-
-
-def _pids() -> Iterable[int]:
-    return (int(entry) for entry in os.listdir("/proc") if entry.isdigit())
+    """Live processes in a process group. Zombies are left out: they run nothing
+    and only wait to be reaped (by init, once their parent has exited)."""
+    members = []
+    for entry in os.listdir("/proc"):
+        fields = _proc_stat(entry) if entry.isdigit() else None
+        if fields is not None and fields[0] != "Z" and int(fields[2]) == pgid:
+            members.append(int(entry))
+    return members
 
 
 def _poll(condition: Callable[[], bool], timeout: float) -> bool:
