@@ -177,8 +177,10 @@ async def open_session(
         if username is not None:
             await _login(smtp, username, password or "", report)
     except BaseException:
-        smtp.close()
-        sock.close()
+        if smtp.transport is not None:
+            smtp.close()  # closes the socket too, once TLS has shut down
+        else:
+            sock.close()
         raise
     return smtp
 

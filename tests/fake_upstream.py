@@ -97,7 +97,7 @@ class FakeUpstream:
         login = auth_data.login.decode()
         self.auth_attempts.append(login)
         ok = self.users.get(login) == auth_data.password.decode()
-        return AuthResult(success=ok, auth_data=auth_data if ok else None)
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
     def _factory(self) -> SMTP:
         starttls = None if self.implicit_tls or not self.offer_starttls else self.server_context

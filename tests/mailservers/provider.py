@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
+from typing import TypeVar
 
 LOOPBACK = "127.0.0.1"
 MYHOSTNAME = "mail.provider.test"
@@ -29,6 +30,8 @@ POLL_INTERVAL = 0.02
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 UNIX_SOCKET_PATH_MAX = 107
+
+T = TypeVar("T")
 
 # Postfix's own "$name" references are written "$$name" here (string.Template escaping).
 POSTFIX_MAIN_CF = Template("""\
@@ -128,7 +131,7 @@ ssl_cert = <$cert_file
 ssl_key = <$key_file
 disable_plaintext_auth = yes
 auth_mechanisms = plain login
-# Answer failed logins at once (default: 2 s), or wrong-password tests crawl.
+# Answer a wrong password after <= 0.5 s (Dovecot 2.3's failure-queue tick), not 2 s.
 auth_failure_delay = 0
 
 mail_location = maildir:$maildir
@@ -148,6 +151,13 @@ userdb {
   args = uid=$mail_uid gid=$mail_gid home=$home_dir
 }
 
+service anvil {
+  # No auth penalty: after a failed login Dovecot would delay every further
+  # login from 127.0.0.1 (Postfix SASL included) by 2-15 s.
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
 service auth {
   # Postfix smtpd (SASL) connects here.
   unix_listener $auth_socket {
@@ -208,21 +218,16 @@ class RealProvider:
         return ssl.create_default_context(cafile=str(self.ca_file))
 
     def _message_files(self) -> list[Path]:
-        return [path for path, _ in self._messages(read=False)]
-
-    def _messages(self, read: bool) -> list[tuple[Path, bytes]]:
-        # A POP3/IMAP session may move a file from new/ to cur/ while we look: retry.
-        while True:
-            try:
-                files = [p for sub in ("new", "cur") for p in (self.maildir / sub).iterdir()]
-                files.sort(key=lambda p: p.stat().st_mtime_ns)
-                return [(p, p.read_bytes() if read else b"") for p in files]
-            except FileNotFoundError:
-                time.sleep(POLL_INTERVAL)
+        return _retry_on_vanished(
+            lambda: sorted(
+                (path for sub in ("new", "cur") for path in (self.maildir / sub).iterdir()),
+                key=lambda path: path.stat().st_mtime_ns,
+            )
+        )
 
     def delivered(self) -> list[bytes]:
         """Raw messages in the Maildir (new/ and cur/), oldest first by mtime."""
-        return [data for _, data in self._messages(read=True)]
+        return _retry_on_vanished(lambda: [path.read_bytes() for path in self._message_files()])
 
     def queue_is_empty(self) -> bool:
         result = subprocess.run(
@@ -272,6 +277,11 @@ class RealProvider:
         if self._dovecot is not None:
             self._dovecot.wait()
             self._dovecot = None
+
+
+def is_available() -> bool:
+    """Postfix and Dovecot binaries are installed (running them also needs root)."""
+    return all(shutil.which(tool) for tool in ("postfix", "postqueue", "dovecot"))
 
 
 def start_provider(
@@ -472,14 +482,14 @@ def _start_dovecot(provider: RealProvider) -> subprocess.Popen[bytes]:
 
 
 def _wait_until_listening(provider: RealProvider) -> None:
-    ports = [
+    ports = {
         provider.smtps_port,
         provider.submission_port,
         provider.plain_smtp_port,
         provider.pop3s_port,
         provider.pop3_port,
         provider.imap_port,
-    ]
+    }
     auth_socket = _queue_dir(provider) / "private" / "auth"
 
     def ready() -> bool:
@@ -489,21 +499,26 @@ def _wait_until_listening(provider: RealProvider) -> None:
                 f"dovecot exited with {dovecot.returncode}:\n"
                 f"{_tail(provider.workdir / 'log' / 'dovecot.out', 30)}\n{provider.log_tail()}"
             )
-        return auth_socket.is_socket() and all(_accepts(provider.host, p) for p in ports)
+        return auth_socket.is_socket() and ports <= _listening_tcp_ports()
 
     if not _poll(ready, START_TIMEOUT):
+        missing = sorted(ports - _listening_tcp_ports())
         raise RuntimeError(
-            f"provider ports {ports} not all listening after {START_TIMEOUT}s:\n"
-            f"{provider.log_tail()}"
+            f"provider ports {missing} not listening after {START_TIMEOUT}s "
+            f"(auth socket present: {auth_socket.is_socket()}):\n{provider.log_tail()}"
         )
 
 
-def _accepts(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
+def _listening_tcp_ports() -> set[int]:
+    """Ports in LISTEN state. Read from the kernel rather than probed by connecting,
+    which would fill the logs with aborted sessions and fork an smtpd per probe."""
+    ports = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_address, state = fields[1], fields[3]
+        if state == "0A":  # TCP_LISTEN
+            ports.add(int(local_address.rpartition(":")[2], 16))
+    return ports
 
 
 def _await_group_exit(pgid: int) -> None:
@@ -548,6 +563,15 @@ def _group_members(pgid: int) -> list[int]:
     return members
 
 
+def _retry_on_vanished(read: Callable[[], T]) -> T:
+    # A POP3/IMAP session may rename a message (new/ -> cur/, flags) while we read.
+    while True:
+        try:
+            return read()
+        except FileNotFoundError:
+            time.sleep(POLL_INTERVAL)
+
+
 def _poll(condition: Callable[[], bool], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -562,8 +586,3 @@ def _tail(path: Path, lines: int) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except FileNotFoundError:
         return f"(no {path.name})"
-
-
-def is_available() -> bool:
-    """Postfix and Dovecot binaries are installed (running them also needs root)."""
-    return all(shutil.which(tool) for tool in ("postfix", "postqueue", "dovecot"))

@@ -1,0 +1,149 @@
+"""The delivery runner driven one pass at a time with a clock the test holds."""
+import email
+import sqlite3
+
+import pytest
+
+from daemon.maildir import Maildir
+from tests.conftest import PASSWORD, SENDER, Clock, message, send, store_password
+
+
+def rows(config, sql: str, *params) -> list[tuple]:
+    with sqlite3.connect(config.storage.database) as db:
+        return db.execute(sql, params).fetchall()
+
+
+def message_state(config) -> tuple[str, str]:
+    [(state, reason)] = rows(config, "SELECT state, reason FROM messages")
+    return state, reason
+
+
+@pytest.fixture
+async def relay_with_clock(upstream, make_config, start_relay):
+    clock = Clock()
+    config = make_config(upstream, delivery={"min_backoff": "5m", "max_backoff": "1h", "max_queue_lifetime": "5d"})
+    relay = await start_relay(config, clock=clock, run_worker=False)
+    await store_password(relay)
+    return relay, config, clock
+
+
+async def test_upstream_down_then_up_is_delivered_after_retry(upstream, relay_with_clock):
+    relay, config, clock = relay_with_clock
+    await send(relay.smtp_port, SENDER, ["a@example.ru"], message(), (SENDER, PASSWORD))
+    await upstream.stop()
+    assert await relay.worker.run_once(clock()) == 1
+    state, reason = message_state(config)
+    assert state == "deferred" and "cannot connect" in reason
+    # Not due yet: nothing is tried before min_backoff.
+    clock.advance(200)
+    assert await relay.worker.run_once(clock()) == 0
+    await upstream.start()
+    clock.advance(101)
+    assert await relay.worker.run_once(clock()) == 1
+    assert message_state(config)[0] == "delivered"
+    assert len(upstream.received) == 1
+    [(code, text)] = rows(config, "SELECT reply_code, reply_text FROM recipients")
+    assert code == 250 and "queued as UP1" in text
+
+
+async def test_backoff_doubles_up_to_the_maximum(upstream, relay_with_clock):
+    relay, config, clock = relay_with_clock
+    upstream.behaviour.data_reply = "451 4.3.0 Try again later"
+    await send(relay.smtp_port, SENDER, ["a@example.ru"], message(), (SENDER, PASSWORD))
+    waits = []
+    for _ in range(6):
+        await relay.worker.run_once(clock())
+        [(next_at,)] = rows(config, "SELECT next_attempt_at FROM messages")
+        waits.append(round(next_at - clock()))
+        clock.now = next_at
+    assert waits == [300, 600, 1200, 2400, 3600, 3600]
+    [(code, text)] = rows(config, "SELECT reply_code, reply_text FROM recipients")
+    assert code == 451 and "Try again later" in text
+
+
+async def test_permanent_failure_fails_with_reason_and_bounces(upstream, relay_with_clock):
+    relay, config, clock = relay_with_clock
+    upstream.behaviour.rcpt_replies["nobody@example.ru"] = "550 5.1.1 No such user here"
+    await send(relay.smtp_port, SENDER, ["nobody@example.ru", "a@example.ru"], message(), (SENDER, PASSWORD))
+    await relay.worker.run_once(clock())
+    assert message_state(config)[0] == "failed"
+    recipients = dict(rows(config, "SELECT address, state FROM recipients"))
+    assert recipients == {"nobody@example.ru": "failed", "a@example.ru": "delivered"}
+    [bounce_path] = Maildir(config.storage.bounce_maildir).messages()
+    bounce = email.message_from_bytes(bounce_path.read_bytes())
+    assert bounce["To"] == SENDER and bounce.get_content_type() == "multipart/report"
+    text = bounce_path.read_bytes().decode("utf-8", "replace")
+    assert "nobody@example.ru" in text and "550 5.1.1 No such user here" in text
+    assert "a@example.ru" not in text.split("message/delivery-status")[1].split("rfc822-headers")[0]
+    assert [r.recipients for r in upstream.received] == [["a@example.ru"]]
+    # The spool file goes once the message is final.
+    assert list((config.storage.spool / "messages").iterdir()) == []
+
+
+async def test_expiry_fails_and_bounces(upstream, relay_with_clock):
+    relay, config, clock = relay_with_clock
+    await send(relay.smtp_port, SENDER, ["a@example.ru"], message(), (SENDER, PASSWORD))
+    await upstream.stop()
+    await relay.worker.run_once(clock())
+    clock.advance(5 * 86400)
+    await relay.worker.run_once(clock())
+    state, _ = message_state(config)
+    assert state == "failed"
+    [(text,)] = rows(config, "SELECT reply_text FROM recipients")
+    assert text.startswith("expired in the queue") and "cannot connect" in text
+    assert len(Maildir(config.storage.bounce_maildir).messages()) == 1
+
+
+async def test_spam_block_pauses_the_account(upstream, relay_with_clock):
+    relay, config, clock = relay_with_clock
+    upstream.behaviour.data_reply = "554 5.7.1 Message rejected under suspicion of SPAM"
+    for n in range(3):
+        await send(relay.smtp_port, SENDER, ["a@example.ru"], message(subject=f"n{n}"), (SENDER, PASSWORD))
+    await relay.worker.run_once(clock())
+    # One try, then the account is paused: the other two were not sent at all.
+    assert upstream.mail_commands == 1
+    states = sorted(state for (state,) in rows(config, "SELECT state FROM messages"))
+    assert states == ["deferred", "queued", "queued"]
+    [(until, reason)] = rows(config, "SELECT until, reason FROM account_pauses")
+    assert until == clock() + 3600 and "SPAM" in reason
+    clock.advance(1800)
+    assert await relay.worker.run_once(clock()) == 0
+    upstream.behaviour.data_reply = None
+    clock.advance(1801)
+    assert await relay.worker.run_once(clock()) == 3
+    assert len(upstream.received) == 3
+
+
+async def test_one_connection_serves_consecutive_messages(upstream, relay_with_clock):
+    relay, config, clock = relay_with_clock
+    for n in range(5):
+        await send(relay.smtp_port, SENDER, ["a@example.ru"], message(subject=f"n{n}"), (SENDER, PASSWORD))
+    connections_for_auth = upstream.connections
+    await relay.worker.run_once(clock())
+    assert len(upstream.received) == 5
+    assert upstream.connections - connections_for_auth == 1
+
+
+async def test_idle_connection_is_closed_and_a_dropped_one_replaced(upstream, relay_with_clock):
+    relay, config, clock = relay_with_clock
+    await send(relay.smtp_port, SENDER, ["a@example.ru"], message(subject="one"), (SENDER, PASSWORD))
+    await relay.worker.run_once(clock())
+    # The provider restarts and drops our reused connection: the next message still goes.
+    await upstream.stop()
+    await upstream.start()
+    await send(relay.smtp_port, SENDER, ["a@example.ru"], message(subject="two"), (SENDER, PASSWORD))
+    await relay.worker.run_once(clock())
+    assert len(upstream.received) == 2
+    assert [state for (state,) in rows(config, "SELECT state FROM messages")] == ["delivered"] * 2
+
+
+async def test_wrong_stored_password_defers_with_the_providers_reply(upstream, make_config, start_relay):
+    clock = Clock()
+    config = make_config(upstream, smtp={"allowed_senders": [SENDER]}, upstream__smtp={"username": SENDER})
+    relay = await start_relay(config, clock=clock, run_worker=False)
+    await store_password(relay, password="stale-password")
+    await send(relay.smtp_port, SENDER, ["a@example.ru"], message())
+    await relay.worker.run_once(clock())
+    state, reason = message_state(config)
+    assert state == "deferred" and "535" in reason
+    assert upstream.received == []
