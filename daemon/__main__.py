@@ -112,7 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = command("check", _cmd_check, "check the upstream provider step by step")
     check.add_argument("--user", help="login to test (default [upstream.smtp] username)")
     check.add_argument("--ask-password", action="store_true", help="ignore a stored password")
-    account = command("account", _cmd_account, "create or change a mail account")
+    accounts_parser = commands.add_parser("account", help="mail accounts")
+    account_commands = accounts_parser.add_subparsers(dest="account_command", required=True)
+    account = account_commands.add_parser("set", help="create or change a mail account")
+    account.add_argument("--config", type=Path, default=DEFAULT_PATH, help="config file (default ./config.toml)")
+    account.set_defaults(handler=_cmd_account)
     account.add_argument("username")
     account.add_argument("--address", help="envelope sender the login may use (default: the login)")
     account.add_argument(

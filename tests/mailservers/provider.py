@@ -3,6 +3,10 @@
 Everything (configs, queue, logs, the catch-all Maildir, sockets) lives under one
 work directory, so several providers can run side by side and /etc stays untouched.
 Must run as root: Postfix and Dovecot are started directly, without a service manager.
+
+Dovecot counts a connection as secure when client and server IP are equal, so
+from 127.0.0.1 it allows USER/PASS before STLS despite disable_plaintext_auth;
+a client bound to another loopback address (127.0.0.2) sees the refusal.
 """
 
 from __future__ import annotations
@@ -193,7 +197,7 @@ class RealProvider:
     submission_port: int  # STARTTLS required before AUTH (587-style)
     plain_smtp_port: int  # 25-style: neither STARTTLS nor AUTH offered
     pop3s_port: int  # implicit TLS (995-style)
-    pop3_port: int  # STLS (110-style), plaintext login refused (except from 127.0.0.1 itself)
+    pop3_port: int  # STLS (110-style); see module docstring on plaintext login
     imap_port: int  # STARTTLS (143-style)
     maildir: Path  # catch-all: every accepted message for any recipient lands here
     users: dict[str, str]
@@ -369,7 +373,8 @@ def _write_files(provider: RealProvider, cert_pem: bytes, key_pem: bytes) -> Non
     key_file.write_bytes(key_pem)
 
     maildir = provider.maildir
-    for directory in (maildir, maildir / "new", maildir / "cur", maildir / "tmp", dovecot_dir / "home"):
+    mail_dirs = [maildir, maildir / "new", maildir / "cur", maildir / "tmp", dovecot_dir / "home"]
+    for directory in mail_dirs:
         directory.mkdir(mode=0o700, exist_ok=True)
         os.chown(directory, mail_uid, mail_gid)
 

@@ -6,16 +6,22 @@ relative to what was there before and finds its own messages by a unique marker.
 
 from __future__ import annotations
 
+import email
 import imaplib
 import poplib
+import shutil
 import smtplib
+import socket
+import tempfile
 import uuid
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
+import trustme
 
 from tests.mailservers.fixtures import PROVIDER_USERS, real_provider  # noqa: F401
-from tests.mailservers.provider import RealProvider
+from tests.mailservers.provider import RealProvider, start_provider
 
 pytestmark = pytest.mark.postfix
 
@@ -33,39 +39,47 @@ def make_message(recipients: list[str]) -> tuple[EmailMessage, bytes]:
     return message, marker.encode()
 
 
+def smtps(provider: RealProvider) -> smtplib.SMTP_SSL:
+    return smtplib.SMTP_SSL(
+        provider.host, provider.smtps_port, context=provider.client_ssl_context()
+    )
+
+
 def delivered_with(provider: RealProvider, marker: bytes, count: int, before: int) -> list[bytes]:
     messages = provider.wait_for_delivered(before + count)
     return [m for m in messages if marker in m]
 
 
-def test_smtps_delivers_to_every_recipient(real_provider: RealProvider) -> None:  # noqa: F811
+def test_smtps_delivers_to_every_recipient(
+    real_provider: RealProvider,  # noqa: F811
+) -> None:
     recipients = ["tenant-1@mieter.example", "tenant-2@other.example"]
     message, marker = make_message(recipients)
     before = len(real_provider.delivered())
 
-    with smtplib.SMTP_SSL(
-        real_provider.host, real_provider.smtps_port, context=real_provider.client_ssl_context()
-    ) as smtp:
+    with smtps(real_provider) as smtp:
         smtp.login(LOGIN, PASSWORD)
         # Any envelope sender is accepted from an authenticated user.
         smtp.send_message(message, from_addr="bounces@housing.example", to_addrs=recipients)
 
     mine = delivered_with(real_provider, marker, 2, before)
     assert len(mine) == 2
-    delivered_to = sorted(m.split(b"Delivered-To: ")[1].split(b"\n")[0].strip() for m in mine)
-    assert delivered_to == [r.encode() for r in recipients]
-    assert all(b"Return-Path: <bounces@housing.example>" in m for m in mine)
+    parsed = [email.message_from_bytes(m) for m in mine]
+    assert sorted(p["Delivered-To"] for p in parsed) == recipients
+    assert {p["Return-Path"] for p in parsed} == {"<bounces@housing.example>"}
 
 
-def test_smtps_allows_large_messages(real_provider: RealProvider) -> None:  # noqa: F811
-    with smtplib.SMTP_SSL(
-        real_provider.host, real_provider.smtps_port, context=real_provider.client_ssl_context()
-    ) as smtp:
+def test_smtps_allows_large_messages(
+    real_provider: RealProvider,  # noqa: F811
+) -> None:
+    with smtps(real_provider) as smtp:
         smtp.ehlo()
         assert int(smtp.esmtp_features["size"]) >= 60 * 1024 * 1024
 
 
-def test_submission_offers_auth_only_after_starttls(real_provider: RealProvider) -> None:  # noqa: F811
+def test_submission_offers_auth_only_after_starttls(
+    real_provider: RealProvider,  # noqa: F811
+) -> None:
     message, marker = make_message(["tenant@mieter.example"])
     before = len(real_provider.delivered())
 
@@ -82,7 +96,9 @@ def test_submission_offers_auth_only_after_starttls(real_provider: RealProvider)
     assert len(delivered_with(real_provider, marker, 1, before)) == 1
 
 
-def test_submission_refuses_unauthenticated_mail(real_provider: RealProvider) -> None:  # noqa: F811
+def test_submission_refuses_unauthenticated_mail(
+    real_provider: RealProvider,  # noqa: F811
+) -> None:
     message, _ = make_message(["tenant@mieter.example"])
     with smtplib.SMTP(real_provider.host, real_provider.submission_port) as smtp:
         smtp.starttls(context=real_provider.client_ssl_context())
@@ -90,16 +106,18 @@ def test_submission_refuses_unauthenticated_mail(real_provider: RealProvider) ->
             smtp.send_message(message)
 
 
-def test_wrong_password_is_refused_with_535(real_provider: RealProvider) -> None:  # noqa: F811
-    with smtplib.SMTP_SSL(
-        real_provider.host, real_provider.smtps_port, context=real_provider.client_ssl_context()
-    ) as smtp:
+def test_wrong_password_is_refused_with_535(
+    real_provider: RealProvider,  # noqa: F811
+) -> None:
+    with smtps(real_provider) as smtp:
         with pytest.raises(smtplib.SMTPAuthenticationError) as excinfo:
             smtp.login(LOGIN, "wrong-password")
     assert excinfo.value.smtp_code == 535
 
 
-def test_plain_smtp_port_offers_neither_starttls_nor_auth(real_provider: RealProvider) -> None:  # noqa: F811
+def test_plain_smtp_port_offers_neither_starttls_nor_auth(
+    real_provider: RealProvider,  # noqa: F811
+) -> None:
     with smtplib.SMTP(real_provider.host, real_provider.plain_smtp_port) as smtp:
         code, _ = smtp.ehlo()
         assert code == 250
@@ -107,12 +125,12 @@ def test_plain_smtp_port_offers_neither_starttls_nor_auth(real_provider: RealPro
         assert not smtp.has_extn("auth")
 
 
-def test_pop3s_lists_delivered_messages(real_provider: RealProvider) -> None:  # noqa: F811
+def test_pop3s_lists_delivered_messages(
+    real_provider: RealProvider,  # noqa: F811
+) -> None:
     message, marker = make_message(["tenant@mieter.example"])
     before = len(real_provider.delivered())
-    with smtplib.SMTP_SSL(
-        real_provider.host, real_provider.smtps_port, context=real_provider.client_ssl_context()
-    ) as smtp:
+    with smtps(real_provider) as smtp:
         smtp.login(LOGIN, PASSWORD)
         smtp.send_message(message)
     delivered = real_provider.wait_for_delivered(before + 1)
@@ -131,7 +149,9 @@ def test_pop3s_lists_delivered_messages(real_provider: RealProvider) -> None:  #
         pop.quit()
 
 
-def test_pop3_stls_then_login(real_provider: RealProvider) -> None:  # noqa: F811
+def test_pop3_stls_then_login(
+    real_provider: RealProvider,  # noqa: F811
+) -> None:
     pop = poplib.POP3(real_provider.host, real_provider.pop3_port)
     try:
         assert "STLS" in pop.capa()
@@ -143,7 +163,9 @@ def test_pop3_stls_then_login(real_provider: RealProvider) -> None:  # noqa: F81
         pop.quit()
 
 
-def test_imap_starttls_then_login(real_provider: RealProvider) -> None:  # noqa: F811
+def test_imap_starttls_then_login(
+    real_provider: RealProvider,  # noqa: F811
+) -> None:
     imap = imaplib.IMAP4(real_provider.host, real_provider.imap_port)
     try:
         assert "STARTTLS" in imap.capabilities
@@ -155,3 +177,36 @@ def test_imap_starttls_then_login(real_provider: RealProvider) -> None:  # noqa:
         assert int(data[0] or 0) == len(real_provider.delivered())
     finally:
         imap.logout()
+
+
+def test_second_provider_runs_alongside_and_stops_cleanly(
+    real_provider: RealProvider,  # noqa: F811
+) -> None:
+    ca = trustme.CA()
+    cert = ca.issue_cert("localhost", "127.0.0.1")
+    workdir = Path(tempfile.mkdtemp(prefix="epd-provider-"))
+    ca_file = workdir / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    second = start_provider(
+        workdir,
+        cert_pem=cert.cert_chain_pems[0].bytes(),
+        key_pem=cert.private_key_pem.bytes(),
+        users={"solo@example.test": "solo-pass"},
+        ca_file=ca_file,
+    )
+    try:
+        assert second.smtps_port != real_provider.smtps_port
+        before_first = len(real_provider.delivered())
+        message, marker = make_message(["tenant@mieter.example"])
+        with smtps(second) as smtp:
+            smtp.login("solo@example.test", "solo-pass")
+            smtp.send_message(message)
+        assert marker in second.wait_for_delivered(1)[0]
+        assert len(real_provider.delivered()) == before_first
+    finally:
+        second.stop()
+        second.stop()  # idempotent
+        shutil.rmtree(workdir)
+
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((second.host, second.smtps_port), timeout=5).close()
