@@ -60,8 +60,14 @@ class _ProviderSMTP(SMTP):
         self.upstream = upstream
 
     def connection_made(self, transport) -> None:
-        self.upstream.connections += 1
+        if self.transport is None:  # not the STARTTLS re-entry
+            self.upstream.connections += 1
         super().connection_made(transport)
+
+    def connection_lost(self, error) -> None:
+        self.upstream.disconnections += 1
+        self.upstream.arrived.set()
+        super().connection_lost(error)
 
     async def _handle_client(self) -> None:
         gate = self.upstream.behaviour.hang_greeting
@@ -87,6 +93,7 @@ class FakeUpstream:
         self.received: list[Received] = []
         self.auth_attempts: list[str] = []
         self.connections = 0
+        self.disconnections = 0
         self.mail_commands = 0
         self.arrived = asyncio.Event()
         self.port = 0
@@ -132,8 +139,12 @@ class FakeUpstream:
             self._server = None
 
     async def wait_for(self, count: int, timeout: float = 10) -> list[Received]:
+        await self.wait_until(lambda: len(self.received) >= count, timeout)
+        return self.received
+
+    async def wait_until(self, predicate, timeout: float = 10) -> None:
+        """Wait for a condition on what this provider saw; re-checked at every event."""
         async with asyncio.timeout(timeout):
-            while len(self.received) < count:
+            while not predicate():
                 self.arrived.clear()
                 await self.arrived.wait()
-        return self.received

@@ -61,6 +61,7 @@ async def test_sigkill_after_250_then_restart_delivers_exactly_once(tmp_path, tl
     await relay.signal(signal.SIGTERM)
     assert await relay.wait() == 0
     assert [r.content for r in upstream.received] == [message(subject="once")]
+    assert PASSWORD not in relay.output
     assert db_rows(config_path, "SELECT state, recoveries FROM messages") == [("delivered", 1)]
 
 

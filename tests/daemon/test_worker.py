@@ -124,7 +124,15 @@ async def test_one_connection_serves_consecutive_messages(upstream, relay_with_c
     assert upstream.connections - connections_for_auth == 1
 
 
-async def test_idle_connection_is_closed_and_a_dropped_one_replaced(upstream, relay_with_clock):
+async def test_idle_connection_is_closed(upstream, make_config, start_relay):
+    relay = await start_relay(make_config(upstream, delivery={"connection_idle": "200ms"}))
+    await send(relay.smtp_port, SENDER, ["a@example.ru"], message(), (SENDER, PASSWORD))
+    await upstream.wait_for(1)
+    assert upstream.connections == 2  # the AUTH check, then delivery
+    await upstream.wait_until(lambda: upstream.disconnections == 2, timeout=5)
+
+
+async def test_dropped_connection_is_replaced(upstream, relay_with_clock):
     relay, config, clock = relay_with_clock
     await send(relay.smtp_port, SENDER, ["a@example.ru"], message(subject="one"), (SENDER, PASSWORD))
     await relay.worker.run_once(clock())

@@ -1,0 +1,69 @@
+"""Queue states after crashes: back to the queue, and held for a person when it keeps happening."""
+import pytest
+
+from daemon import queue
+from daemon.db.connect import opened
+from daemon.queue import MessageState
+
+
+@pytest.fixture
+async def db(tmp_path):
+    async with opened(tmp_path / "queue.db") as database:
+        yield database
+
+
+async def insert(db, queue_id: str = "Q1") -> None:
+    await queue.insert_message(
+        db, queue_id=queue_id, account="a@example.test", sender="a@example.test",
+        recipients=["r1@example.ru", "r2@example.ru"], size=10, now=100.0,
+    )
+
+
+async def state_of(db, queue_id: str = "Q1") -> MessageState:
+    row = await db.fetchone("SELECT state FROM messages WHERE id = ?", (queue_id,))
+    return MessageState(row[0])
+
+
+async def test_active_message_returns_to_queue_then_is_held_after_repeated_crashes(db):
+    await insert(db)
+    for crash in range(1, 4):
+        [claimed] = await queue.claim_due(db, now=200.0 * crash, paused=set())
+        assert claimed.attempts == crash
+        requeued, held = await queue.recover_active(db, now=200.0 * crash + 1, max_recoveries=3)
+        if crash < 3:
+            assert requeued == ["Q1"] and held == []
+            assert await state_of(db) is MessageState.DEFERRED
+        else:
+            assert requeued == [] and held == ["Q1"]
+    assert await state_of(db) is MessageState.HOLD
+    assert await queue.claim_due(db, now=10_000.0, paused=set()) == []
+    assert await queue.release(db, "Q1", now=10_001.0)
+    [claimed] = await queue.claim_due(db, now=10_002.0, paused=set())
+    assert claimed.id == "Q1"
+
+
+async def test_paused_accounts_are_not_claimed(db):
+    await insert(db)
+    assert await queue.claim_due(db, now=200.0, paused={"a@example.test"}) == []
+    assert await queue.next_due_at(db, {"a@example.test"}) is None
+    assert await queue.next_due_at(db, set()) == 100.0
+
+
+async def test_every_change_is_an_event(db):
+    await insert(db)
+    [claimed] = await queue.claim_due(db, now=200.0, paused=set())
+    await queue.return_to_queue(db, claimed, now=201.0, reason="shutting down")
+    events = await db.fetchall("SELECT state, detail FROM message_events ORDER BY id")
+    assert [tuple(e) for e in events] == [
+        ("queued", "from a@example.test to r1@example.ru, r2@example.ru"),
+        ("queued", "shutting down"),
+    ]
+    [claimed] = await queue.claim_due(db, now=300.0, paused=set())
+    assert claimed.attempts == 1
+
+
+async def test_migrations_are_recorded(db):
+    row = await db.fetchone("PRAGMA user_version")
+    assert row[0] == 1
+    mode = await db.fetchone("PRAGMA journal_mode")
+    assert mode[0] == "wal"
