@@ -15,6 +15,7 @@ import aiosmtplib
 
 from daemon.config import Security, UpstreamSmtpConfig
 from tls.contexts import client_context
+from tls.inspect import presented_certificate
 
 
 class Step(enum.StrEnum):
@@ -102,15 +103,40 @@ def certificate_facts(ssl_object: ssl.SSLObject) -> CertificateFacts:
     )
 
 
-def _tls_failure(error: BaseException, config: UpstreamSmtpConfig) -> UpstreamFailure:
+async def _tls_failure(error: BaseException, config: UpstreamSmtpConfig) -> UpstreamFailure:
     if isinstance(error, ssl.SSLCertVerificationError):
         detail = (
             f"certificate of {config.verify_name} not trusted: "
             f"{error.verify_message or error.reason}"
         )
+        negotiate = None if config.security is Security.TLS else _negotiate_starttls
+        presented = await presented_certificate(
+            config.host, config.port, config.verify_name, negotiate, config.timeout
+        )
+        if presented:
+            detail += f"; {presented}"
     else:
         detail = f"TLS handshake with {config.verify_name} failed: {error}"
     return UpstreamFailure(Step.TLS, detail, temporary=True)
+
+
+async def _negotiate_starttls(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """The plaintext prelude of SMTP up to STARTTLS's 220, for reading the certificate."""
+
+    async def reply() -> str:
+        while True:
+            line = (await reader.readline()).decode("ascii", "replace")
+            if not line:
+                raise EOFError("connection closed")
+            if line[3:4] != "-":
+                return line
+
+    await reply()
+    writer.write(b"EHLO localhost\r\n")
+    await reply()
+    writer.write(b"STARTTLS\r\n")
+    if not (await reply()).startswith("220"):
+        raise EOFError("STARTTLS refused")
 
 
 async def _open_socket(config: UpstreamSmtpConfig, report: Reporter) -> socket.socket:
@@ -206,7 +232,7 @@ async def _handshake(
     except aiosmtplib.SMTPConnectError as error:
         cause = error.__cause__
         if implicit and isinstance(cause, ssl.SSLError):
-            raise _tls_failure(cause, config) from error
+            raise await _tls_failure(cause, config) from error
         raise UpstreamFailure(Step.GREETING, str(error), temporary=True) from error
     except aiosmtplib.SMTPException as error:
         raise _reply_failure(Step.GREETING, error) from error
@@ -227,10 +253,10 @@ async def _handshake(
     except aiosmtplib.SMTPException as error:
         cause = error.__cause__
         if isinstance(cause, ssl.SSLError):
-            raise _tls_failure(cause, config) from error
+            raise await _tls_failure(cause, config) from error
         raise _reply_failure(Step.STARTTLS, error) from error
     except ssl.SSLError as error:
-        raise _tls_failure(error, config) from error
+        raise await _tls_failure(error, config) from error
     report(StepResult(Step.STARTTLS, True, "STARTTLS accepted"))
     _report_certificate(smtp, report)
     await _ehlo(smtp, report)

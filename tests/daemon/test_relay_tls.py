@@ -63,8 +63,11 @@ async def test_upstream_without_starttls_gets_nothing(tls_files, make_config, st
         await provider.stop()
 
 
-async def test_certificate_for_another_host_is_refused(tls_files, make_config, start_relay):
-    provider = await FakeUpstream(server_context=tls_files.wrong, users={SENDER: PASSWORD}).start()
+@pytest.mark.parametrize("implicit_tls", [True, False], ids=["tls", "starttls"])
+async def test_certificate_for_another_host_is_refused(tls_files, make_config, start_relay, implicit_tls):
+    provider = await FakeUpstream(
+        server_context=tls_files.wrong, users={SENDER: PASSWORD}, implicit_tls=implicit_tls
+    ).start()
     try:
         clock = Clock()
         config = make_config(provider, smtp={"allowed_senders": [SENDER]}, upstream__smtp={"username": SENDER})
@@ -76,6 +79,7 @@ async def test_certificate_for_another_host_is_refused(tls_files, make_config, s
         [(state, reason)] = states(config).values()
         assert state == "deferred"
         assert "Hostname mismatch" in reason and "localhost" in reason
+        assert "certificate for mail.other-provider.test issued by epd-relay test CA" in reason
         assert provider.auth_attempts == [] and provider.received == []
     finally:
         await provider.stop()

@@ -1,0 +1,62 @@
+"""Certificates the relay refuses, and what it says about them."""
+import datetime as dt
+
+import pytest
+
+from daemon.check import check_smtp
+from daemon.upstream import Step
+from tests.conftest import PASSWORD, SENDER
+from tests.fake_upstream import FakeUpstream
+from tls.certs import CertificateAuthority, self_signed, sha256_fingerprint
+from tls.contexts import server_context
+
+
+async def provider_with(tmp_path, pair) -> FakeUpstream:
+    (tmp_path / "cert.pem").write_bytes(pair.cert_pem)
+    (tmp_path / "key.pem").write_bytes(pair.key_pem)
+    context = server_context(tmp_path / "cert.pem", tmp_path / "key.pem")
+    return await FakeUpstream(server_context=context, users={SENDER: PASSWORD}).start()
+
+
+@pytest.fixture
+async def provider_factory(tmp_path):
+    started = []
+
+    async def make(pair) -> FakeUpstream:
+        provider = await provider_with(tmp_path, pair)
+        started.append(provider)
+        return provider
+
+    yield make
+    for provider in started:
+        await provider.stop()
+
+
+async def test_expired_certificate_is_refused_and_its_date_named(provider_factory, make_config, tmp_path):
+    ca = CertificateAuthority()
+    (tmp_path / "ca.pem").write_bytes(ca.cert_pem)
+    now = dt.datetime.now(dt.timezone.utc)
+    provider = await provider_factory(ca.issue(["localhost"], not_before=now - dt.timedelta(days=400),
+                                               not_after=now - dt.timedelta(days=2)))
+    config = make_config(provider, upstream__smtp={"ca_file": str(tmp_path / "ca.pem")})
+    report = await check_smtp(config.upstream_smtp, SENDER, PASSWORD)
+    failed = report.steps[-1]
+    assert failed.step is Step.TLS and not failed.ok
+    assert "certificate has expired" in failed.detail
+    assert f"expired {(now - dt.timedelta(days=2)):%Y-%m-%d}" in failed.detail
+    assert provider.auth_attempts == []
+
+
+async def test_certificate_from_an_unknown_ca_is_refused(provider_factory, make_config):
+    provider = await provider_factory(self_signed(["localhost", "127.0.0.1"]))
+    report = await check_smtp(make_config(provider).upstream_smtp, SENDER, PASSWORD)
+    failed = report.steps[-1]
+    assert failed.step is Step.TLS and not failed.ok
+    assert "self-signed certificate" in failed.detail or "unable to get local issuer" in failed.detail
+    assert "issued by localhost" in failed.detail
+    assert provider.auth_attempts == []
+
+
+def test_fingerprint_is_colon_separated_sha256():
+    fingerprint = sha256_fingerprint(self_signed(["epd.local"]).cert_pem)
+    assert len(fingerprint.split(":")) == 32
