@@ -17,6 +17,20 @@ class Security(enum.StrEnum):
     STARTTLS = "starttls"  # plaintext greeting, then STARTTLS before anything else
 
 
+class Pop3Security(enum.StrEnum):
+    TLS = "tls"    # POP3S, port 995
+    STLS = "stls"  # plaintext greeting, then STLS (port 110)
+
+
+class TunnelProtocol(enum.StrEnum):
+    """What is spoken in plaintext upstream before TLS starts (stunnel's `protocol`)."""
+
+    NONE = "none"  # TLS from the first byte
+    SMTP = "smtp"
+    POP3 = "pop3"
+    IMAP = "imap"
+
+
 @dataclass(frozen=True)
 class Address:
     host: str
@@ -98,6 +112,48 @@ class UpstreamSmtpConfig:
 
 
 @dataclass(frozen=True)
+class Pop3Config:
+    listen: Address
+    max_sessions: int
+    idle_timeout: float
+
+
+@dataclass(frozen=True)
+class UpstreamPop3Config:
+    host: str
+    port: int
+    security: Pop3Security
+    ca_file: Path | None
+    server_name: str
+    timeout: float
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host)
+
+    @property
+    def verify_name(self) -> str:
+        return self.server_name or self.host
+
+
+@dataclass(frozen=True)
+class TunnelConfig:
+    name: str
+    accept: Address
+    connect: tuple[Address, ...]
+    protocol: TunnelProtocol
+    ca_file: Path | None
+    verify: bool
+    server_name: str
+    idle_timeout: float
+    max_connections: int
+    timeout: float
+
+    def verify_name(self, target: Address) -> str:
+        return self.server_name or target.host
+
+
+@dataclass(frozen=True)
 class DeliveryConfig:
     min_backoff: float
     max_backoff: float
@@ -116,6 +172,9 @@ class Config:
     panel: PanelConfig
     upstream_smtp: UpstreamSmtpConfig
     delivery: DeliveryConfig
+    pop3: Pop3Config
+    upstream_pop3: UpstreamPop3Config
+    tunnels: tuple[TunnelConfig, ...]
 
 
 class ConfigHolder:
@@ -150,6 +209,9 @@ class _Section:
     def string(self, key: str, default: str) -> str:
         return self._raw(key, default, str, "a string")
 
+    def boolean(self, key: str, default: bool) -> bool:
+        return self._raw(key, default, bool, "true or false")
+
     def integer(self, key: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
         value = self._raw(key, default, int, "an integer")
         if value < minimum or maximum is not None and value > maximum:
@@ -174,7 +236,17 @@ class _Section:
         return seconds
 
     def address(self, key: str, default: str) -> Address:
-        text = self.string(key, default)
+        return self._parse_address(key, self.string(key, default))
+
+    def addresses(self, key: str) -> tuple[Address, ...]:
+        value = self._table.pop(key, None)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+            raise self.error(key, 'expected "host:port" or a non-empty list of them')
+        return tuple(self._parse_address(key, text) for text in value)
+
+    def _parse_address(self, key: str, text: str) -> Address:
         match = re.fullmatch(r"\[([0-9a-fA-F:]+)\]:(\d+)|([^:\[\]]+):(\d+)", text)
         if not match:
             raise self.error(key, f'expected "host:port" (IPv6 as "[::1]:port"), got {text!r}')
@@ -227,8 +299,12 @@ def parse(data: dict[str, Any], path: Path) -> Config:
         panel=_panel(_Section(path, "panel", top.pop("panel", {}))),
         upstream_smtp=_upstream_smtp(_Section(path, "upstream.smtp", upstream.table("smtp")), base),
         delivery=_delivery(_Section(path, "delivery", top.pop("delivery", {}))),
+        pop3=_pop3(_Section(path, "pop3", top.pop("pop3", {}))),
+        upstream_pop3=_upstream_pop3(_Section(path, "upstream.pop3", upstream.table("pop3")), base),
+        tunnels=_tunnels(path, top.pop("tunnel", []), base),
     )
     upstream.finish()
+    _check_listeners(path, config)
     if top:
         raise ConfigError(f"{path}: unknown section(s): {', '.join(sorted(top))}")
     return config
@@ -293,3 +369,75 @@ def _delivery(section: _Section) -> DeliveryConfig:
         raise section.error("max_backoff", "must not be shorter than min_backoff")
     section.finish()
     return config
+
+
+def _pop3(section: _Section) -> Pop3Config:
+    config = Pop3Config(
+        listen=section.address("listen", "127.0.0.1:1110"),
+        max_sessions=section.integer("max_sessions", 20, minimum=1),
+        idle_timeout=section.duration("idle_timeout", "10m"),
+    )
+    section.finish()
+    return config
+
+
+def _upstream_pop3(section: _Section, base: Path) -> UpstreamPop3Config:
+    config = UpstreamPop3Config(
+        host=section.string("host", ""),
+        port=section.integer("port", 995, minimum=1, maximum=65535),
+        security=section.enum("security", Pop3Security.TLS, Pop3Security),
+        ca_file=section.path_or_none("ca_file", base),
+        server_name=section.string("server_name", ""),
+        timeout=section.duration("timeout", "60s"),
+    )
+    if config.ca_file is not None and not config.ca_file.is_file():
+        raise section.error("ca_file", f"{config.ca_file} does not exist")
+    section.finish()
+    return config
+
+
+def _tunnels(path: Path, tables: Any, base: Path) -> tuple[TunnelConfig, ...]:
+    if not isinstance(tables, list):
+        raise ConfigError(f"{path}: tunnels are written [[tunnel]], one table per tunnel")
+    tunnels = []
+    for index, table in enumerate(tables, start=1):
+        section = _Section(path, f"tunnel #{index}", table)
+        name = section.string("name", "")
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+            raise section.error("name", "required: letters, digits, '.', '_' or '-'")
+        section.name = f'tunnel "{name}"'
+        tunnel = TunnelConfig(
+            name=name,
+            accept=section.address("accept", ""),
+            connect=section.addresses("connect"),
+            protocol=section.enum("protocol", TunnelProtocol.NONE, TunnelProtocol),
+            ca_file=section.path_or_none("ca_file", base),
+            verify=section.boolean("verify", True),
+            server_name=section.string("server_name", ""),
+            idle_timeout=section.duration("idle_timeout", "10m"),
+            max_connections=section.integer("max_connections", 50, minimum=1),
+            timeout=section.duration("timeout", "30s"),
+        )
+        if tunnel.ca_file is not None and not tunnel.ca_file.is_file():
+            raise section.error("ca_file", f"{tunnel.ca_file} does not exist")
+        section.finish()
+        tunnels.append(tunnel)
+    names = [t.name for t in tunnels]
+    for name in names:
+        if names.count(name) > 1:
+            raise ConfigError(f'{path}: [[tunnel]] name "{name}" is used twice')
+    return tuple(tunnels)
+
+
+def _check_listeners(path: Path, config: Config) -> None:
+    """Two listeners on one fixed port would fail at start with a less helpful message."""
+    listeners = [("[smtp] listen", config.smtp.listen), ("[panel] listen", config.panel.listen),
+                 ("[pop3] listen", config.pop3.listen)]
+    listeners += [(f'tunnel "{t.name}" accept', t.accept) for t in config.tunnels]
+    seen: dict[tuple[str, int], str] = {}
+    for key, address in listeners:
+        if address.port == 0:
+            continue
+        other = seen.setdefault((address.host, address.port), key)
+        if other != key:
+            raise ConfigError(f"{path}: {key} uses {address}, already used by {other}")

@@ -22,6 +22,8 @@ def test_shipped_config_lists_every_key_with_its_default(tmp_path):
     empty = load(write(tmp_path, ""))
     assert shipped.smtp == empty.smtp and shipped.delivery == empty.delivery
     assert shipped.upstream_smtp == empty.upstream_smtp and shipped.panel == empty.panel
+    assert shipped.pop3 == empty.pop3 and shipped.upstream_pop3 == empty.upstream_pop3
+    assert shipped.tunnels == ()
     assert shipped.storage.dir == SHIPPED.parent / "var"
 
 
@@ -68,6 +70,13 @@ max_queue_lifetime = "2d"
     ('[delivery]\nmin_backoff = "2h"\nmax_backoff = "1h"', "[delivery] max_backoff"),
     ('[storage]\ndir = ""', "[storage] dir"),
     ('[smpt]\nlisten = "127.0.0.1:25"', "unknown section(s): smpt"),
+    ('[upstream.pop3]\nsecurity = "starttls"', '[upstream.pop3] security: must be one of "tls", "stls"'),
+    ('[[tunnel]]\naccept = "127.0.0.1:1143"', "[tunnel #1] name: required"),
+    ('[[tunnel]]\nname = "t"\naccept = "127.0.0.1:1143"', '[tunnel "t"] connect'),
+    ('[[tunnel]]\nname = "t"\naccept = "127.0.0.1:1"\nconnect = "h:1"\nprotocol = "ftp"', '[tunnel "t"] protocol'),
+    ('[[tunnel]]\nname = "t"\naccept = "127.0.0.1:1"\nconnect = "h:1"\nverify = "no"', '[tunnel "t"] verify: expected true or false'),
+    ('[[tunnel]]\nname = "t"\naccept = "127.0.0.1:1"\nconnect = "h:1"\n[[tunnel]]\nname = "t"\naccept = "127.0.0.1:2"\nconnect = "h:1"', 'name "t" is used twice'),
+    ('[pop3]\nlisten = "127.0.0.1:2525"\n[smtp]\nlisten = "127.0.0.1:2525"', "already used by [smtp] listen"),
     ('[smtp\nlisten = 1', "not valid TOML"),
 ])
 def test_mistakes_name_the_file_and_key(tmp_path, text, named):

@@ -1,0 +1,584 @@
+"""Throughput of epd-relay against stunnel (and direct TLS) with a real Postfix upstream.
+
+What it does, in one run: starts a real Postfix + Dovecot on 127.0.0.1 (implicit TLS
+submission with SASL, catch-all Maildir, certificate from a CA made here), then sends
+N messages (a ~60 KB PDF attached, a distinct Message-ID each) three ways to that same
+Postfix, one way after the other:
+
+  relay    plaintext to `python3 -m daemon serve` (epd-relay), which stores each message
+           durably, answers 250, and delivers over one reused verified TLS connection;
+  stunnel  plaintext to stunnel4 in client mode, which opens a verified TLS connection
+           to Postfix for every client connection (what epd-relay replaces);
+  direct   implicit TLS straight to Postfix with smtplib.SMTP_SSL (for reference).
+
+The client sends the way the legacy 1C program does: a NEW connection per message,
+EHLO, AUTH (smtplib picks PLAIN), MAIL, RCPT, DATA, QUIT, from --concurrency threads
+(default 1: the 1C client is sequential). TCP_NODELAY is on for every client socket.
+
+How to read the output, per way:
+
+  accepted   N / (first connect .. the last 250 to DATA the client got): how fast the
+             client gets rid of its mail. For the relay that is local storage speed.
+  delivered  N / (first connect .. Postfix's Maildir holds all N new messages): the
+             end-to-end rate. For stunnel and direct it equals the accepted rate (Postfix
+             queues before answering 250, then delivers locally), for the relay it includes
+             draining its queue upstream.
+  latency    per message, connect .. QUIT reply, as the client sees it (p50, p99).
+  peak RSS   VmHWM of the process in the middle (relay or stunnel).
+  lost / duplicates / failed
+             every Message-ID the client got a 250 for must be in the Maildir exactly
+             once; `failed` counts messages the client could not send at all.
+
+The summary gives relay/stunnel and direct/stunnel ratios; the project's goal is a relay
+delivered rate at least 5x stunnel's with nothing lost. Exit status: 0 when nothing was
+lost, duplicated or failed in any way, 1 otherwise (the goal itself does not set it).
+
+Run as root (Postfix and Dovecot are started directly):
+    python3 bench/smtp_relay_vs_stunnel.py [--messages N] [--concurrency C]
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import smtplib
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import formatdate
+from io import BytesIO
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # `tests` is not an installed package
+
+from tests.mailservers.provider import RealProvider, start_provider  # noqa: E402
+from tls.certs import CertificateAuthority  # noqa: E402
+
+HOST = "127.0.0.1"
+SERVER_NAME = "localhost"  # the name in the provider's certificate, checked by every way
+SENDER = "sender@example.test"
+PASSWORD = "bench-s3cret"
+RECIPIENT = "resident@example.ru"
+CLIENT_NAME = "buh-pc.example.test"  # EHLO name; also spares smtplib a getfqdn() per connection
+PDF_SIZE = 60_000
+MESSAGE_ID_TOKEN = b"MESSAGE-ID-TOKEN"
+
+CLIENT_TIMEOUT = 30.0      # each socket operation of the client
+START_TIMEOUT = 30.0       # relay / stunnel until listening
+STOP_TIMEOUT = 20.0        # SIGTERM .. SIGKILL
+SEND_TIME_PER_MESSAGE = 0.5  # + 60 s: the whole sending phase of one way, at most
+DELIVERY_TIMEOUT = 300.0   # after the last 250, until every message is in the Maildir
+POLL = 0.01
+
+
+# --- the message ---------------------------------------------------------------
+
+
+def make_pdf(min_size: int = PDF_SIZE) -> bytes:
+    """A real multi-page PDF (an account statement table), at least min_size bytes."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    rows = 40
+    while True:
+        out = BytesIO()
+        canvas = Canvas(out, pagesize=A4, pageCompression=0)
+        canvas.setTitle("EPD July 2013")
+        for row in range(rows):
+            if row % 40 == 0:
+                if row:
+                    canvas.showPage()
+                canvas.setFont("Helvetica-Bold", 12)
+                canvas.drawString(40, 800, "Single payment document (EPD), July 2013")
+                canvas.setFont("Helvetica", 9)
+            y = 770 - (row % 40) * 18
+            amount = (row * 7919) % 100_000 / 100
+            canvas.drawString(40, y, f"Account {1_000_000 + row * 37}  apt. {row + 1}")
+            canvas.drawString(300, y, f"heating {amount:9.2f}  water {amount / 3:8.2f}")
+            canvas.drawRightString(560, y, f"{amount * 1.42:10.2f} RUB")
+        canvas.save()
+        pdf = out.getvalue()
+        if len(pdf) >= min_size:
+            return pdf
+        rows += 40
+
+
+def make_template(pdf: bytes) -> bytes:
+    """The message as the 1C client sends it; MESSAGE_ID_TOKEN is replaced per message."""
+    message = EmailMessage(policy=SMTP_POLICY)
+    message["From"] = SENDER
+    message["To"] = RECIPIENT
+    message["Subject"] = "Платежный документ за июль 2013"
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = MESSAGE_ID_TOKEN.decode()
+    message.set_content("Счет за июль 2013 во вложении.\n", charset="utf-8")
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename="epd-2013-07.pdf")
+    return message.as_bytes()
+
+
+# --- the client ----------------------------------------------------------------
+
+
+class PlainClient(smtplib.SMTP):
+    def _get_socket(self, host, port, timeout):
+        sock = super()._get_socket(host, port, timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+
+
+class TlsClient(smtplib.SMTP_SSL):
+    def _get_socket(self, host, port, timeout):
+        sock = socket.create_connection((host, port), timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # before the handshake
+        try:
+            return self.context.wrap_socket(sock, server_hostname=SERVER_NAME)
+        except BaseException:
+            sock.close()
+            raise
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the client connects; `pid` is the process in the middle, if any."""
+
+    port: int
+    tls: ssl.SSLContext | None = None
+    pid: int | None = None
+    process_name: str = ""
+
+    def connect(self) -> smtplib.SMTP:
+        if self.tls is None:
+            return PlainClient(HOST, self.port, CLIENT_NAME, timeout=CLIENT_TIMEOUT)
+        return TlsClient(HOST, self.port, CLIENT_NAME, timeout=CLIENT_TIMEOUT, context=self.tls)
+
+
+@dataclass(frozen=True)
+class Sent:
+    started: float
+    finished: float
+    accepted: float | None  # when the 250 to DATA came; None: not sent
+    error: str = ""
+
+
+def send_one(target: Target, content: bytes) -> Sent:
+    """One message like the legacy client: connect, EHLO, AUTH, MAIL/RCPT/DATA, QUIT."""
+    started = time.monotonic()
+    accepted = None
+    try:
+        client = target.connect()
+        try:
+            client.ehlo(CLIENT_NAME)
+            client.login(SENDER, PASSWORD)
+            client.sendmail(SENDER, [RECIPIENT], content)  # raises unless every step got 2xx
+            accepted = time.monotonic()
+            client.quit()
+        finally:
+            client.close()
+    except (smtplib.SMTPException, OSError) as error:
+        return Sent(started, time.monotonic(), accepted, f"{type(error).__name__}: {error}")
+    return Sent(started, time.monotonic(), accepted)
+
+
+def send_all(target: Target, contents: list[bytes], concurrency: int) -> list[Sent]:
+    """Send every message from `concurrency` threads; bounded by a deadline."""
+    results: list[Sent | None] = [None] * len(contents)
+    indexes = iter(range(len(contents)))
+    lock, stop = threading.Lock(), threading.Event()
+
+    def worker() -> None:
+        while not stop.is_set():
+            with lock:
+                index = next(indexes, None)
+            if index is None:
+                return
+            results[index] = send_one(target, contents[index])
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    budget = 60 + SEND_TIME_PER_MESSAGE * len(contents)
+    deadline = time.monotonic() + budget
+    try:
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():
+                raise TimeoutError(f"sending {len(contents)} messages took over {budget:.0f} s")
+    finally:
+        stop.set()
+    return [r for r in results if r is not None]
+
+
+# --- the provider's Maildir ------------------------------------------------------
+
+
+def maildir_names(maildir: Path) -> set[str]:
+    """Message files in new/ and cur/, by unique name (the part before Maildir flags)."""
+    names = set()
+    for sub in ("new", "cur"):
+        names.update(name.partition(":")[0] for name in os.listdir(maildir / sub))
+    return names
+
+
+class MaildirWatch(threading.Thread):
+    """Polls the Maildir and notes when the number of new messages first reached each count."""
+
+    def __init__(self, maildir: Path, expected: int) -> None:
+        super().__init__(daemon=True)
+        self.maildir = maildir
+        self.baseline = maildir_names(maildir)
+        self.expected = expected
+        self.reached_at: dict[int, float] = {}
+        self.count = 0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set() and self.count < self.expected:
+            count = len(maildir_names(self.maildir) - self.baseline)
+            now = time.monotonic()
+            for n in range(self.count + 1, count + 1):
+                self.reached_at[n] = now
+            self.count = max(self.count, count)
+            self._halt.wait(POLL)
+
+    def wait_for(self, count: int, timeout: float) -> float | None:
+        """When `count` new messages were first there; None if not within timeout."""
+        self.expected = min(self.expected, count)
+        self.join(timeout)
+        self._halt.set()
+        self.join()
+        return self.reached_at.get(count) if count else time.monotonic()
+
+
+_MESSAGE_ID = re.compile(rb"^Message-ID:[ \t]*(\S+)", re.IGNORECASE | re.MULTILINE)
+
+
+def delivered_ids(maildir: Path, baseline: set[str]) -> Counter[str]:
+    """Message-IDs of the messages that arrived after `baseline`, with their counts."""
+    ids: Counter[str] = Counter()
+    for sub in ("new", "cur"):
+        for entry in os.scandir(maildir / sub):
+            if entry.name.partition(":")[0] in baseline:
+                continue
+            with open(entry.path, "rb") as file:
+                head = file.read(16_384).split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+            match = _MESSAGE_ID.search(head)
+            ids[match[1].decode() if match else "(none)"] += 1
+    return ids
+
+
+def wait_queue_empty(provider: RealProvider, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not provider.queue_is_empty() and time.monotonic() < deadline:
+        time.sleep(POLL * 5)
+
+
+# --- processes ---------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def listening(port: int) -> bool:
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[3] == "0A" and int(fields[1].rpartition(":")[2], 16) == port:
+            return True
+    return False
+
+
+def peak_rss_kib(pid: int | None) -> int | None:
+    if pid is None:
+        return None
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return None
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    with contextlib.suppress(OSError):
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    return f"(no {path})"
+
+
+def wait_until(condition: Callable[[], object], process: subprocess.Popen, what: str, log: Path):
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}:\n{tail(log)}")
+        time.sleep(POLL)
+    raise RuntimeError(f"{what} not ready after {START_TIMEOUT:.0f} s:\n{tail(log)}")
+
+
+@contextlib.contextmanager
+def child(command: list[str], log: Path) -> Iterator[subprocess.Popen]:
+    """A child process with its output in `log`; SIGTERM, then SIGKILL, on the way out."""
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            command, cwd=REPO, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches only us; we stop it in order
+        )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(STOP_TIMEOUT)
+
+
+def toml_config(sections: dict[str, dict[str, object]]) -> str:
+    # JSON strings and integers are valid TOML values for these simple keys.
+    return "".join(
+        f"[{name}]\n" + "".join(f"{key} = {json.dumps(value)}\n" for key, value in keys.items()) + "\n"
+        for name, keys in sections.items()
+    )
+
+
+@contextlib.contextmanager
+def relay_way(workdir: Path, provider: RealProvider, ca_file: Path) -> Iterator[Target]:
+    directory = workdir / "relay"
+    directory.mkdir()
+    config = directory / "config.toml"
+    config.write_text(toml_config({
+        "storage": {"dir": str(directory / "state")},
+        "smtp": {"listen": f"{HOST}:0"},
+        "panel": {"listen": f"{HOST}:0"},
+        "upstream.smtp": {
+            "host": HOST, "port": provider.smtps_port, "security": "tls",
+            "ca_file": str(ca_file), "server_name": SERVER_NAME,
+        },
+    }))
+    log = directory / "relay.log"
+    command = [sys.executable, "-m", "daemon", "serve", "--config", str(config)]
+    with child(command, log) as process:
+        found = wait_until(
+            lambda: re.search(r"SMTP listening on 127\.0\.0\.1:(\d+)", log.read_text(errors="replace")),
+            process, "epd-relay", log,
+        )
+        yield Target(int(found[1]), pid=process.pid, process_name="relay")
+
+
+@contextlib.contextmanager
+def stunnel_way(workdir: Path, provider: RealProvider, ca_file: Path) -> Iterator[Target]:
+    directory = workdir / "stunnel"
+    directory.mkdir()
+    port = free_port()
+    config = directory / "stunnel.conf"
+    config.write_text(
+        f"foreground = yes\npid = {directory / 'stunnel.pid'}\noutput = {directory / 'stunnel.log'}\n"
+        f"[smtps]\nclient = yes\naccept = {HOST}:{port}\nconnect = {HOST}:{provider.smtps_port}\n"
+        f"verifyChain = yes\nCAfile = {ca_file}\ncheckHost = {SERVER_NAME}\n"
+    )
+    log = directory / "stunnel.out"
+    with child(["stunnel", str(config)], log) as process:
+        wait_until(lambda: listening(port), process, "stunnel", log)
+        yield Target(port, pid=process.pid, process_name="stunnel")
+
+
+@contextlib.contextmanager
+def direct_way(workdir: Path, provider: RealProvider, ca_file: Path) -> Iterator[Target]:
+    yield Target(provider.smtps_port, tls=ssl.create_default_context(cafile=str(ca_file)))
+
+
+WAYS = {
+    "relay": ("epd-relay: plaintext, stored, one reused upstream TLS connection", relay_way),
+    "stunnel": ("stunnel4 client mode: plaintext, one upstream TLS connection per message", stunnel_way),
+    "direct": ("smtplib.SMTP_SSL straight to Postfix, one TLS connection per message", direct_way),
+}
+
+
+# --- one way, measured ----------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    name: str
+    messages: int
+    accepted_rate: float | None = None
+    delivered_rate: float | None = None
+    delivered: int = 0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    peak_rss_kib: int | None = None
+    process_name: str = ""
+    failed: int = 0
+    lost: int = 0
+    duplicates: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.failed or self.lost or self.duplicates)
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))]
+
+
+def measure(name: str, target: Target, provider: RealProvider, template: bytes, concurrency: int,
+            count: int) -> Result:
+    run = uuid.uuid4().hex[:12]
+    ids = [f"<{name}-{run}-{i:06d}@bench.example.test>" for i in range(count)]
+    contents = [template.replace(MESSAGE_ID_TOKEN, i.encode()) for i in ids]
+    watch = MaildirWatch(provider.maildir, count)
+    watch.start()
+    sent = send_all(target, contents, concurrency)
+    ok = [(s, i) for s, i in zip(sent, ids) if s.accepted is not None]
+    result = Result(name, count, failed=count - len(ok), process_name=target.process_name)
+    result.errors = [s.error for s in sent if s.error][:5]
+    first = min(s.started for s in sent)
+    if ok:
+        last_250 = max(s.accepted for s, _ in ok)
+        result.accepted_rate = len(ok) / (last_250 - first)
+    delivered_at = watch.wait_for(len(ok), DELIVERY_TIMEOUT)
+    if delivered_at is not None and ok:
+        result.delivered_rate = len(ok) / (delivered_at - first)
+    wait_queue_empty(provider)
+    result.peak_rss_kib = peak_rss_kib(target.pid)
+    arrived = delivered_ids(provider.maildir, watch.baseline)
+    result.delivered = sum(arrived.values())
+    result.lost = sum(1 for _, i in ok if arrived[i] == 0)
+    result.duplicates = sum(n - 1 for n in arrived.values() if n > 1)
+    latencies = [(s.finished - s.started) * 1000 for s in sent if s.accepted is not None]
+    if latencies:
+        result.p50_ms, result.p99_ms = percentile(latencies, 0.50), percentile(latencies, 0.99)
+    return result
+
+
+# --- output -----------------------------------------------------------------------------
+
+
+def rate(value: float | None) -> str:
+    return f"{value:8.1f} msg/s" if value is not None else "     n/a     "
+
+
+def report(result: Result, description: str) -> None:
+    print(f"== {result.name}: {description}")
+    print(f"  accepted   {rate(result.accepted_rate)}")
+    print(f"  delivered  {rate(result.delivered_rate)}  ({result.delivered} of {result.messages} in the Maildir)")
+    print(f"  latency    p50 {result.p50_ms:.1f} ms  p99 {result.p99_ms:.1f} ms  (connect..QUIT)")
+    if result.process_name:
+        rss = f"{result.peak_rss_kib / 1024:.1f} MiB" if result.peak_rss_kib else "n/a"
+        print(f"  peak RSS   {result.process_name} {rss}")
+    print(f"  lost {result.lost}, duplicates {result.duplicates}, failed {result.failed}")
+    for error in result.errors:
+        print(f"  error: {error}")
+    sys.stdout.flush()
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:5.2f}x" if a and b else "  n/a"
+
+
+def summary(results: dict[str, Result]) -> bool:
+    relay, stunnel, direct = results["relay"], results["stunnel"], results["direct"]
+    print("== ratios (delivered, accepted)")
+    print(f"  relay / stunnel    delivered {ratio(relay.delivered_rate, stunnel.delivered_rate)}"
+          f"  accepted {ratio(relay.accepted_rate, stunnel.accepted_rate)}")
+    print(f"  direct / stunnel   delivered {ratio(direct.delivered_rate, stunnel.delivered_rate)}"
+          f"  accepted {ratio(direct.accepted_rate, stunnel.accepted_rate)}")
+    met = (relay.clean and bool(relay.delivered_rate) and bool(stunnel.delivered_rate)
+           and relay.delivered_rate >= 5 * stunnel.delivered_rate)
+    print(f"  goal: relay delivered >= 5x stunnel, nothing lost: {'met' if met else 'NOT met'}")
+    return all(r.clean for r in results.values())
+
+
+def relay_log_findings(workdir: Path) -> None:
+    """Warnings and errors the relay logged during its run (the log is deleted afterwards)."""
+    log = workdir / "relay" / "relay.log"
+    with contextlib.suppress(OSError):
+        lines = log.read_text(errors="replace").splitlines()
+        bad = [line for line in lines if line.startswith(("WARNING", "ERROR", "CRITICAL", "Traceback"))]
+        print(f"== relay log: {len(lines)} lines, {len(bad)} warnings/errors")
+        for line in bad[:10]:
+            print(f"  {line}")
+
+
+# --- main -------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=1000, help="messages per way (default 1000)")
+    parser.add_argument("--concurrency", type=int, default=1, help="client threads (default 1)")
+    args = parser.parse_args(argv)
+    if args.messages < 1 or args.concurrency < 1:
+        parser.error("--messages and --concurrency must be at least 1")
+    return args
+
+
+def start_mail_provider(workdir: Path) -> tuple[RealProvider, Path]:
+    ca = CertificateAuthority()
+    ca_file = workdir / "ca.pem"
+    ca_file.write_bytes(ca.cert_pem)
+    server = ca.issue([SERVER_NAME, HOST])
+    provider = start_provider(workdir / "provider", server.cert_pem, server.key_pem, {SENDER: PASSWORD}, ca_file)
+    return provider, ca_file
+
+
+def run(args: argparse.Namespace, workdir: Path) -> int:
+    template = make_template(make_pdf())
+    print(f"{args.messages} messages of {len(template) / 1024:.1f} KiB (PDF attached) per way,"
+          f" {args.concurrency} client thread(s), a new connection + AUTH per message")
+    provider, ca_file = start_mail_provider(workdir)
+    try:
+        results = {}
+        for name, (description, way) in WAYS.items():
+            with way(workdir, provider, ca_file) as target:
+                results[name] = measure(name, target, provider, template, args.concurrency, args.messages)
+            report(results[name], description)
+        relay_log_findings(workdir)
+        return 0 if summary(results) else 1
+    finally:
+        provider.stop()
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)  # clean up as on Ctrl-C
+    # The daemons drop privileges: every ancestor needs o+x (mkdtemp makes 0700).
+    workdir = Path(tempfile.mkdtemp(prefix="epd-bench-"))
+    workdir.chmod(0o755)
+    try:
+        return run(args, workdir)
+    except KeyboardInterrupt:
+        print("interrupted; cleaning up", file=sys.stderr)
+        return 130
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
