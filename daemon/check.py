@@ -2,7 +2,8 @@
 from dataclasses import dataclass
 
 from daemon.config import UpstreamSmtpConfig
-from daemon.upstream import StepResult, UpstreamFailure, close_session, open_session
+from daemon.steps import StepResult
+from daemon.upstream import UpstreamFailure, close_session, open_session
 
 
 @dataclass(frozen=True)

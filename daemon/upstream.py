@@ -4,36 +4,17 @@ The same steps serve delivery, the AUTH check and ``epd-relay check``; each step
 reported through an optional callback so the check can show where it stopped.
 """
 import asyncio
-import datetime as dt
-import enum
 import socket
 import ssl
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import aiosmtplib
 
 from daemon.config import Security, UpstreamSmtpConfig
+from daemon.connect import ConnectFailed, open_socket
+from daemon.starttls import smtp_prelude
+from daemon.steps import Reporter, Step, StepResult, ignore, tls_step
 from tls.contexts import client_context
 from tls.inspect import presented_certificate
-
-
-class Step(enum.StrEnum):
-    CONNECT = "connect"
-    TLS = "tls"
-    GREETING = "greeting"
-    EHLO = "ehlo"
-    STARTTLS = "starttls"
-    AUTH = "auth"
-
-
-@dataclass(frozen=True)
-class StepResult:
-    step: Step
-    ok: bool
-    detail: str
-    reply_code: int | None = None
-    facts: dict[str, str] = field(default_factory=dict)
 
 
 class UpstreamFailure(Exception):
@@ -53,63 +34,13 @@ class UpstreamFailure(Exception):
         return self.step is Step.AUTH and not self.temporary
 
 
-Reporter = Callable[[StepResult], None]
-
-
-def _ignore(_: StepResult) -> None:
-    pass
-
-
-@dataclass(frozen=True)
-class CertificateFacts:
-    subject: str
-    issuer: str
-    names: tuple[str, ...]
-    not_after: dt.datetime
-    tls_version: str
-
-    def describe(self) -> str:
-        return (
-            f"{self.tls_version}, certificate for {', '.join(self.names) or self.subject}"
-            f" issued by {self.issuer}, valid until {self.not_after:%Y-%m-%d}"
-        )
-
-    def as_facts(self) -> dict[str, str]:
-        return {
-            "subject": self.subject,
-            "issuer": self.issuer,
-            "names": ", ".join(self.names),
-            "not_after": self.not_after.date().isoformat(),
-            "tls_version": self.tls_version,
-        }
-
-
-def certificate_facts(ssl_object: ssl.SSLObject) -> CertificateFacts:
-    cert = ssl_object.getpeercert() or {}
-
-    def flat(rdns: tuple) -> str:
-        parts = dict(pair for rdn in rdns for pair in rdn)
-        return parts.get("commonName") or parts.get("organizationName") or "?"
-
-    not_after = dt.datetime.fromtimestamp(
-        ssl.cert_time_to_seconds(cert["notAfter"]), dt.timezone.utc
-    ) if "notAfter" in cert else dt.datetime.fromtimestamp(0, dt.timezone.utc)
-    return CertificateFacts(
-        subject=flat(cert.get("subject", ())),
-        issuer=flat(cert.get("issuer", ())),
-        names=tuple(value for _, value in cert.get("subjectAltName", ())),
-        not_after=not_after,
-        tls_version=ssl_object.version() or "TLS",
-    )
-
-
 async def _tls_failure(error: BaseException, config: UpstreamSmtpConfig) -> UpstreamFailure:
     if isinstance(error, ssl.SSLCertVerificationError):
         detail = (
             f"certificate of {config.verify_name} not trusted: "
             f"{error.verify_message or error.reason}"
         )
-        negotiate = None if config.security is Security.TLS else _negotiate_starttls
+        negotiate = None if config.security is Security.TLS else smtp_prelude
         presented = await presented_certificate(
             config.host, config.port, config.verify_name, negotiate, config.timeout
         )
@@ -118,64 +49,6 @@ async def _tls_failure(error: BaseException, config: UpstreamSmtpConfig) -> Upst
     else:
         detail = f"TLS handshake with {config.verify_name} failed: {error}"
     return UpstreamFailure(Step.TLS, detail, temporary=True)
-
-
-async def _negotiate_starttls(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """The plaintext prelude of SMTP up to STARTTLS's 220, for reading the certificate."""
-
-    async def reply() -> str:
-        while True:
-            line = (await reader.readline()).decode("ascii", "replace")
-            if not line:
-                raise EOFError("connection closed")
-            if line[3:4] != "-":
-                return line
-
-    await reply()
-    writer.write(b"EHLO localhost\r\n")
-    await reply()
-    writer.write(b"STARTTLS\r\n")
-    if not (await reply()).startswith("220"):
-        raise EOFError("STARTTLS refused")
-
-
-async def _open_socket(config: UpstreamSmtpConfig, report: Reporter) -> socket.socket:
-    loop = asyncio.get_running_loop()
-    try:
-        async with asyncio.timeout(config.timeout):
-            addresses = await loop.getaddrinfo(config.host, config.port, type=socket.SOCK_STREAM)
-    except (OSError, TimeoutError) as error:
-        raise UpstreamFailure(
-            Step.CONNECT, f"cannot resolve {config.host}: {error}", temporary=True
-        ) from error
-    problems = []
-    for family, kind, proto, _, address in addresses:
-        sock = socket.socket(family, kind, proto)
-        sock.setblocking(False)
-        _acknowledge_quickly(sock)
-        try:
-            async with asyncio.timeout(config.timeout):
-                await loop.sock_connect(sock, address)
-        except (OSError, TimeoutError) as error:
-            sock.close()
-            problems.append(f"{address[0]}: {error or 'timed out'}")
-            continue
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        report(StepResult(Step.CONNECT, True, f"connected to {address[0]} port {config.port}"))
-        return sock
-    raise UpstreamFailure(
-        Step.CONNECT,
-        f"cannot connect to {config.host} port {config.port}: {'; '.join(problems)}",
-        temporary=True,
-    )
-
-
-def _acknowledge_quickly(sock: socket.socket) -> None:
-    """Postfix sends its SMTPS banner right after the TLS session ticket; with delayed ACKs
-    the banner waits ~40 ms for ours. TCP_QUICKACK (Linux) removes that wait."""
-    quickack = getattr(socket, "TCP_QUICKACK", None)
-    if quickack is not None:
-        sock.setsockopt(socket.IPPROTO_TCP, quickack, 1)
 
 
 def _reply_failure(step: Step, error: aiosmtplib.SMTPException) -> UpstreamFailure:
@@ -189,11 +62,21 @@ def _reply_failure(step: Step, error: aiosmtplib.SMTPException) -> UpstreamFailu
     return UpstreamFailure(step, str(error) or type(error).__name__, temporary=True)
 
 
+async def _open_socket(config: UpstreamSmtpConfig, report: Reporter) -> socket.socket:
+    try:
+        sock = await open_socket(config.host, config.port, config.timeout)
+    except ConnectFailed as error:
+        raise UpstreamFailure(Step.CONNECT, str(error), temporary=True) from error
+    address = sock.getpeername()[0]
+    report(StepResult(Step.CONNECT, True, f"connected to {address} port {config.port}"))
+    return sock
+
+
 async def open_session(
     config: UpstreamSmtpConfig,
     username: str | None,
     password: str | None,
-    report: Reporter = _ignore,
+    report: Reporter = ignore,
 ) -> aiosmtplib.SMTP:
     """Connect, verify TLS, EHLO and (with a username) AUTH; raise UpstreamFailure at the failing step."""
     sock = await _open_socket(config, report)
@@ -266,8 +149,7 @@ def _report_certificate(smtp: aiosmtplib.SMTP, report: Reporter) -> None:
     ssl_object = smtp.transport.get_extra_info("ssl_object") if smtp.transport else None
     if ssl_object is None:
         raise UpstreamFailure(Step.TLS, "connection is not encrypted", temporary=True)
-    facts = certificate_facts(ssl_object)
-    report(StepResult(Step.TLS, True, facts.describe(), facts=facts.as_facts()))
+    report(tls_step(ssl_object))
 
 
 async def _ehlo(smtp: aiosmtplib.SMTP, report: Reporter) -> None:

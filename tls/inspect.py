@@ -13,7 +13,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 # Speaks the plaintext part of a protocol up to the point where TLS starts.
-Negotiation = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+Negotiation = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[object]]
 
 
 def _inspection_context() -> ssl.SSLContext:
@@ -66,7 +66,7 @@ async def presented_certificate(
                 await writer.start_tls(_inspection_context(), server_hostname=server_name)
             ssl_object = writer.get_extra_info("ssl_object")
             der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
-    except (OSError, TimeoutError, ssl.SSLError, EOFError):
+    except Exception:  # only an explanation is lost; the caller already has the failure
         return None
     finally:
         if writer is not None:

@@ -2,7 +2,7 @@
 import pytest
 
 from daemon.check import check_smtp
-from daemon.upstream import Step
+from daemon.steps import Step
 from tests.conftest import PASSWORD, SENDER, relay_sections, write_config
 from tests.fake_upstream import FakeUpstream
 from tests.relay_process import run_cli

@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from daemon.check import check_smtp
-from daemon.upstream import Step
+from daemon.steps import Step
 from tests.conftest import PASSWORD, SENDER
 from tests.fake_upstream import FakeUpstream
 from tls.certs import CertificateAuthority, self_signed, sha256_fingerprint
