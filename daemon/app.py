@@ -5,26 +5,29 @@ import os
 import secrets
 import signal
 import time
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
 from daemon import accounts, queue
 from daemon.auth import Authenticator
-from daemon.config import Config, ConfigHolder, load
+from daemon.config import Address, Config, ConfigHolder, load
 from daemon.credentials import Credentials, StoredOrRemembered
 from daemon.db.connect import Database, connect
 from daemon.delivery import CaptureTransport, Transport, UpstreamTransport
 from daemon.errors import ConfigError
 from daemon.maildir import Maildir
+from daemon.pop3 import Pop3Relay
 from daemon.sdnotify import notify
 from daemon.secretbox import SecretBox
 from daemon.smtpd import RelayHandler, make_server_factory
 from daemon.spool import Spool
+from daemon.tunnel import Tunnel
 from daemon.worker import DeliveryWorker
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CAPTURE_LOGIN = "relay@localhost"
+# Longest line a POP3 or tunnel client may send before a newline (StreamReader limit).
+LINE_LIMIT = 64 * 1024
 
 
 @dataclass
@@ -37,13 +40,26 @@ class Relay:
     worker: DeliveryWorker
     server: asyncio.Server
     worker_task: asyncio.Task
+    pop3_server: asyncio.Server | None = None
+    tunnel_servers: dict[str, asyncio.Server] = field(default_factory=dict)
 
     @property
     def smtp_port(self) -> int:
-        return self.server.sockets[0].getsockname()[1]
+        return _port(self.server)
+
+    @property
+    def pop3_port(self) -> int:
+        assert self.pop3_server is not None, "no [upstream.pop3] host configured"
+        return _port(self.pop3_server)
+
+    def tunnel_port(self, name: str) -> int:
+        return _port(self.tunnel_servers[name])
 
     async def stop(self) -> None:
         self.server.close()
+        for server in (self.pop3_server, *self.tunnel_servers.values()):
+            if server is not None:
+                server.close()
         self.worker.stop()
         await self.worker_task
         await self.db.close()
@@ -93,7 +109,33 @@ async def start(config: Config, clock=time.time, run_worker: bool = True) -> Rel
     worker_task = asyncio.create_task(worker.run() if run_worker else _idle(worker), name="delivery")
     relay = Relay(settings, db, spool, worker, server, worker_task)
     log.info("SMTP listening on %s:%d", listen.host, relay.smtp_port)
+    try:
+        await _start_pop3_and_tunnels(relay, config)
+    except BaseException:
+        await relay.stop()
+        raise
     return relay
+
+
+def _port(server: asyncio.Server) -> int:
+    return server.sockets[0].getsockname()[1]
+
+
+async def _listen(handler, address: Address, what: str) -> asyncio.Server:
+    if not address.is_loopback:
+        log.warning("%s listens on %s, not loopback: plaintext crosses the network", what, address)
+    server = await asyncio.start_server(handler, address.host, address.port, limit=LINE_LIMIT)
+    log.info("%s listening on %s:%d", what, address.host, _port(server))
+    return server
+
+
+async def _start_pop3_and_tunnels(relay: Relay, config: Config) -> None:
+    if config.upstream_pop3.enabled:
+        relay.pop3_server = await _listen(Pop3Relay(relay.settings).handle, config.pop3.listen, "POP3")
+    for tunnel in config.tunnels:
+        relay.tunnel_servers[tunnel.name] = await _listen(
+            Tunnel(tunnel).handle, tunnel.accept, f'tunnel "{tunnel.name}"'
+        )
 
 
 async def _idle(worker: DeliveryWorker) -> None:

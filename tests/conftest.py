@@ -174,3 +174,13 @@ async def store_password(relay: app.Relay, username: str = SENDER, password: str
     await accounts.save_account(
         relay.db, username, address=username, now=0, box=box, stored_password=password
     )
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A loopback port nothing listens on (bound and released)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

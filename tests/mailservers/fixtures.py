@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,12 +35,13 @@ def require_mail_servers() -> None:
         pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def real_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealProvider]:
+@contextmanager
+def running_provider(ca_directory: Path) -> Iterator[RealProvider]:
+    """A Postfix + Dovecot of its own, with a CA whose file lands in ``ca_directory``."""
     require_mail_servers()
     ca = trustme.CA()
     server_cert = ca.issue_cert("localhost", "127.0.0.1")
-    ca_file = tmp_path_factory.mktemp("provider-ca") / "ca.pem"
+    ca_file = ca_directory / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
 
     # Not under tmp_path: pytest's base temp dir is 0700, and the daemons drop
@@ -58,3 +60,9 @@ def real_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealProv
     finally:
         provider.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def real_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealProvider]:
+    with running_provider(tmp_path_factory.mktemp("provider-ca")) as provider:
+        yield provider

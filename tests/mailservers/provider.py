@@ -233,6 +233,22 @@ class RealProvider:
         """Raw messages in the Maildir (new/ and cur/), oldest first by mtime."""
         return _retry_on_vanished(lambda: [path.read_bytes() for path in self._message_files()])
 
+    def put_message(self, content: bytes) -> Path:
+        """Place a message straight into the mailbox, as if delivered, for POP3/IMAP tests."""
+        user = pwd.getpwnam(MAIL_USER)
+        name = f"{time.time_ns()}.epd{os.getpid()}.{MYHOSTNAME}"
+        temporary = self.maildir / "tmp" / name
+        temporary.write_bytes(content)
+        os.chown(temporary, user.pw_uid, user.pw_gid)
+        final = self.maildir / "new" / name
+        temporary.rename(final)
+        return final
+
+    def clear_mailbox(self) -> None:
+        for sub in ("new", "cur"):
+            for path in (self.maildir / sub).iterdir():
+                path.unlink()
+
     def queue_is_empty(self) -> bool:
         result = subprocess.run(
             ["postqueue", "-c", str(self._postfix_dir), "-j"],

@@ -1,0 +1,202 @@
+"""The plaintext POP3 listener: each client session relayed to the provider over verified TLS.
+
+Commands pass through one at a time and the provider's answers come back byte for byte;
+multi-line answers are streamed, never held whole. STLS, APOP, AUTH and unknown commands
+are answered here with -ERR and never reach the provider.
+"""
+import asyncio
+import logging
+import re
+
+from daemon.config import Address, Config, ConfigHolder, Pop3Security, UpstreamPop3Config
+from daemon.secure_stream import SecureStream, SecureStreamFailed, open_verified
+from daemon.starttls import pop3_prelude
+from daemon.steps import Reporter, ignore
+
+log = logging.getLogger(__name__)
+
+CHUNK = 256 * 1024
+MAX_COMMAND = 512  # RFC 2449: 255 octets; generous for long passwords
+TERMINATOR = b"\r\n.\r\n"
+
+PASSED_THROUGH = {"USER", "PASS", "STAT", "LIST", "UIDL", "RETR", "TOP", "DELE", "RSET", "NOOP", "QUIT", "CAPA", "LAST"}
+REFUSED = {
+    "STLS": b"-ERR STLS is not offered here: the connection to the provider is already encrypted\r\n",
+    "APOP": b"-ERR APOP is not supported; use USER and PASS\r\n",
+    "AUTH": b"-ERR AUTH is not supported; use USER and PASS\r\n",
+}
+# Capabilities the client must not be offered: we answer those commands ourselves.
+HIDDEN_CAPABILITIES = re.compile(rb"^(STLS|SASL\b.*|APOP)\r\n$", re.I)
+APOP_TIMESTAMP = re.compile(rb"\s*<[^>]*>")
+
+
+class UpstreamLost(Exception):
+    """The provider closed, timed out or spoke out of turn: the client is disconnected."""
+
+
+def is_multiline(verb: str, arguments: list[bytes]) -> bool:
+    return verb in ("RETR", "TOP", "CAPA") or (verb in ("LIST", "UIDL") and not arguments)
+
+
+class Pop3Relay:
+    """Accepts client connections; one Pop3Session each, up to [pop3] max_sessions."""
+
+    def __init__(self, settings: ConfigHolder) -> None:
+        self._settings = settings
+        self._sessions = 0
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = writer.get_extra_info("peername")
+        limit = self._settings.current.pop3.max_sessions
+        if self._sessions >= limit:
+            log.warning("POP3 client %s refused: %d sessions already", peer, limit)
+            writer.write(b"-ERR [SYS/TEMP] too many sessions, try again later\r\n")
+            await _close(writer)
+            return
+        self._sessions += 1
+        try:
+            await Pop3Session(self._settings.current, reader, writer).run()
+        except Exception:  # the edge of one session
+            log.exception("POP3 session with %s failed", peer)
+        finally:
+            self._sessions -= 1
+            await _close(writer)
+
+
+async def _close(writer: asyncio.StreamWriter) -> None:
+    writer.close()
+    try:
+        await writer.wait_closed()
+    except (OSError, ConnectionError):
+        pass
+
+
+async def connect_upstream(config: UpstreamPop3Config, report: Reporter = ignore) -> SecureStream:
+    return await open_verified(
+        (Address(config.host, config.port),),
+        server_name=config.verify_name,
+        ca_file=config.ca_file,
+        prelude=pop3_prelude if config.security is Pop3Security.STLS else None,
+        timeout=config.timeout,
+        report=report,
+    )
+
+
+class Pop3Session:
+    def __init__(self, config: Config, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._config = config
+        self._client_reader = reader
+        self._client = writer
+        self._peer = writer.get_extra_info("peername")
+
+    async def run(self) -> None:
+        upstream_config: UpstreamPop3Config = self._config.upstream_pop3
+        try:
+            upstream = await connect_upstream(upstream_config)
+        except SecureStreamFailed as failure:
+            log.warning("POP3 client %s: provider %s unavailable: %s", self._peer, upstream_config.host, failure.detail)
+            self._client.write(f"-ERR [SYS/TEMP] {failure.short}\r\n".encode("utf-8", "replace"))
+            return
+        try:
+            await self._serve(upstream)
+        except UpstreamLost as lost:
+            log.warning("POP3 client %s: %s; client disconnected", self._peer, lost)
+        finally:
+            upstream.close()
+
+    async def _upstream_line(self, upstream: SecureStream) -> bytes:
+        try:
+            async with asyncio.timeout(self._config.upstream_pop3.timeout):
+                line = await upstream.reader.readline()
+        except TimeoutError:
+            raise UpstreamLost("provider did not answer in time") from None
+        except (OSError, ValueError) as error:
+            raise UpstreamLost(f"provider connection failed: {error}") from None
+        if not line.endswith(b"\n"):
+            raise UpstreamLost("provider closed the connection")
+        return line
+
+    async def _serve(self, upstream: SecureStream) -> None:
+        if upstream.prelude_greeting:
+            greeting = upstream.prelude_greeting
+        else:
+            greeting = await self._upstream_line(upstream)
+        if not greeting.startswith(b"+OK"):
+            self._client.write(greeting)
+            return
+        # We refuse APOP, so its timestamp must not invite a client to try it.
+        self._client.write(APOP_TIMESTAMP.sub(b"", greeting.rstrip(b"\r\n")) + b"\r\n")
+        while True:
+            line = await self._client_command()
+            if line is None:
+                return
+            verb, *arguments = line.split() or [b""]
+            name = verb.decode("ascii", "replace").upper()
+            if name in REFUSED:
+                self._client.write(REFUSED[name])
+                continue
+            if name not in PASSED_THROUGH:
+                self._client.write(b"-ERR unknown command\r\n")
+                continue
+            upstream.writer.write(line)
+            status = await self._upstream_line(upstream)
+            self._client.write(status)
+            if status.startswith(b"+OK") and is_multiline(name, arguments):
+                if name == "CAPA":
+                    await self._relay_capabilities(upstream)
+                else:
+                    await self._stream_body(upstream)
+            await self._client.drain()
+            if name == "QUIT":
+                return
+
+    async def _client_command(self) -> bytes | None:
+        try:
+            async with asyncio.timeout(self._config.pop3.idle_timeout):
+                line = await self._client_reader.readline()
+        except TimeoutError:
+            self._client.write(b"-ERR idle for too long, closing\r\n")
+            return None
+        except ValueError:
+            self._client.write(b"-ERR command line too long\r\n")
+            return None
+        if not line.endswith(b"\n"):
+            return None
+        if len(line) > MAX_COMMAND:
+            self._client.write(b"-ERR command line too long\r\n")
+            return None
+        return line.rstrip(b"\r\n") + b"\r\n"
+
+    async def _relay_capabilities(self, upstream: SecureStream) -> None:
+        while True:
+            line = await self._upstream_line(upstream)
+            if not HIDDEN_CAPABILITIES.match(line):
+                self._client.write(line)
+            if line == b".\r\n":
+                return
+
+    async def _stream_body(self, upstream: SecureStream) -> None:
+        """Copy until CRLF.CRLF, chunk by chunk; the status line's CRLF starts the search."""
+        tail = b"\r\n"
+        timeout = self._config.upstream_pop3.timeout
+        while True:
+            try:
+                async with asyncio.timeout(timeout):
+                    chunk = await upstream.reader.read(CHUNK)
+            except TimeoutError:
+                raise UpstreamLost("provider stalled in the middle of a message") from None
+            except OSError as error:
+                raise UpstreamLost(f"provider connection failed mid-message: {error}") from None
+            if not chunk:
+                raise UpstreamLost("provider closed the connection in the middle of a message")
+            window = tail + chunk
+            end = window.find(TERMINATOR)
+            if end >= 0:
+                cut = end + len(TERMINATOR) - len(tail)
+                if cut != len(chunk):
+                    raise UpstreamLost("provider sent data after the end of a message")
+                self._client.write(chunk)
+                return
+            self._client.write(chunk)
+            await self._client.drain()
+            tail = window[-(len(TERMINATOR) - 1):]
