@@ -9,7 +9,7 @@ from pathlib import Path
 
 from daemon import accounts
 from daemon.app import serve
-from daemon.check import check_smtp
+from daemon.check import CheckReport, check_pop3, check_smtp
 from daemon.config import DEFAULT_PATH, Config, load
 from daemon.db.connect import opened
 from daemon.errors import RelayError
@@ -41,12 +41,12 @@ def _cmd_serve(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _check(config: Config, args: argparse.Namespace) -> int:
-    upstream = config.upstream_smtp
-    if upstream.captures_locally:
-        print(f"no upstream: [upstream.smtp] host is empty in {config.path};"
+    smtp, pop3 = config.upstream_smtp, config.upstream_pop3
+    if smtp.captures_locally and not pop3.enabled:
+        print(f"no upstream: [upstream.smtp] and [upstream.pop3] host are empty in {config.path};"
               f" mail is captured locally in {config.storage.capture_maildir}, not sent")
         return 1
-    username = args.user or upstream.username or None
+    username = args.user or smtp.username or None
     password = None
     if username:
         async with opened(config.storage.database) as db:
@@ -54,13 +54,26 @@ async def _check(config: Config, args: argparse.Namespace) -> int:
             password = None if args.ask_password else await accounts.stored_password(db, box, username)
         if password is None:
             password = _read_password(f"Password for {username}: ")
-    print(f"checking {upstream.host} port {upstream.port} ({upstream.security})")
-    report = await check_smtp(upstream, username, password)
-    for step in report.steps:
-        print(f"{'ok  ' if step.ok else 'FAIL'} {step.step:<9} {step.detail}")
+    reports = []
+    if not smtp.captures_locally:
+        print(f"SMTP: {smtp.host} port {smtp.port} ({smtp.security})")
+        reports.append(await check_smtp(smtp, username, password))
+        _print_steps(reports[-1])
+    if pop3.enabled:
+        if username is None:
+            print("POP3: not checked, it needs a login: pass --user or set [upstream.smtp] username")
+        else:
+            print(f"POP3: {pop3.host} port {pop3.port} ({pop3.security})")
+            reports.append(await check_pop3(pop3, username, password or ""))
+            _print_steps(reports[-1])
     if username is None:
         print("skip auth      no username: pass --user or set [upstream.smtp] username")
-    return 0 if report.ok else 1
+    return 0 if all(report.ok for report in reports) else 1
+
+
+def _print_steps(report: CheckReport) -> None:
+    for step in report.steps:
+        print(f"{'ok  ' if step.ok else 'FAIL'} {step.step:<9} {step.detail}")
 
 
 def _cmd_check(config: Config, args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from daemon.pop3 import Pop3Relay
 from daemon.sdnotify import notify
 from daemon.secretbox import SecretBox
 from daemon.smtpd import RelayHandler, make_server_factory
+from daemon.sessions import Sessions
 from daemon.spool import Spool
 from daemon.tunnel import Tunnel
 from daemon.worker import DeliveryWorker
@@ -42,6 +43,7 @@ class Relay:
     worker_task: asyncio.Task
     pop3_server: asyncio.Server | None = None
     tunnel_servers: dict[str, asyncio.Server] = field(default_factory=dict)
+    session_groups: list[Sessions] = field(default_factory=list)
 
     @property
     def smtp_port(self) -> int:
@@ -60,6 +62,8 @@ class Relay:
         for server in (self.pop3_server, *self.tunnel_servers.values()):
             if server is not None:
                 server.close()
+        for sessions in self.session_groups:
+            await sessions.close()
         self.worker.stop()
         await self.worker_task
         await self.db.close()
@@ -131,10 +135,14 @@ async def _listen(handler, address: Address, what: str) -> asyncio.Server:
 
 async def _start_pop3_and_tunnels(relay: Relay, config: Config) -> None:
     if config.upstream_pop3.enabled:
-        relay.pop3_server = await _listen(Pop3Relay(relay.settings).handle, config.pop3.listen, "POP3")
-    for tunnel in config.tunnels:
-        relay.tunnel_servers[tunnel.name] = await _listen(
-            Tunnel(tunnel).handle, tunnel.accept, f'tunnel "{tunnel.name}"'
+        pop3 = Pop3Relay(relay.settings)
+        relay.session_groups.append(pop3.sessions)
+        relay.pop3_server = await _listen(pop3.handle, config.pop3.listen, "POP3")
+    for tunnel_config in config.tunnels:
+        tunnel = Tunnel(tunnel_config)
+        relay.session_groups.append(tunnel.sessions)
+        relay.tunnel_servers[tunnel_config.name] = await _listen(
+            tunnel.handle, tunnel_config.accept, f'tunnel "{tunnel_config.name}"'
         )
 
 

@@ -9,6 +9,7 @@ import logging
 import re
 
 from daemon.config import Address, Config, ConfigHolder, Pop3Security, UpstreamPop3Config
+from daemon.sessions import Sessions
 from daemon.secure_stream import SecureStream, SecureStreamFailed, open_verified
 from daemon.starttls import pop3_prelude
 from daemon.steps import Reporter, ignore
@@ -43,24 +44,24 @@ class Pop3Relay:
 
     def __init__(self, settings: ConfigHolder) -> None:
         self._settings = settings
-        self._sessions = 0
+        self.sessions = Sessions()
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
         limit = self._settings.current.pop3.max_sessions
-        if self._sessions >= limit:
+        if len(self.sessions) >= limit:
             log.warning("POP3 client %s refused: %d sessions already", peer, limit)
             writer.write(b"-ERR [SYS/TEMP] too many sessions, try again later\r\n")
             await _close(writer)
             return
-        self._sessions += 1
+        self.sessions.enter()
         try:
             await Pop3Session(self._settings.current, reader, writer).run()
         except Exception:  # the edge of one session
             log.exception("POP3 session with %s failed", peer)
         finally:
-            self._sessions -= 1
-            await _close(writer)
+            self.sessions.leave()
+            writer.close()
 
 
 async def _close(writer: asyncio.StreamWriter) -> None:

@@ -8,6 +8,7 @@ import logging
 import time
 
 from daemon.config import TunnelConfig, TunnelProtocol
+from daemon.sessions import Sessions
 from daemon.secure_stream import SecureStream, SecureStreamFailed, open_verified
 from daemon.starttls import PRELUDES
 
@@ -27,7 +28,7 @@ UNAVAILABLE = {
 class Tunnel:
     def __init__(self, config: TunnelConfig) -> None:
         self.config = config
-        self._connections = 0
+        self.sessions = Sessions()
         if not config.verify:
             log.warning(
                 'tunnel "%s": verify = false: certificates of %s are NOT checked',
@@ -37,17 +38,18 @@ class Tunnel:
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         config = self.config
         peer = writer.get_extra_info("peername")
-        if self._connections >= config.max_connections:
-            log.warning('tunnel "%s": refused %s, %d connections already', config.name, peer, self._connections)
+        if len(self.sessions) >= config.max_connections:
+            log.warning('tunnel "%s": refused %s, %d connections already', config.name, peer, len(self.sessions))
             await self._refuse(writer, "too many connections, try again later")
+            writer.close()
             return
-        self._connections += 1
+        self.sessions.enter()
         try:
             await self._serve(reader, writer, peer)
         except Exception:  # the edge of one connection
             log.exception('tunnel "%s": connection from %s failed', config.name, peer)
         finally:
-            self._connections -= 1
+            self.sessions.leave()
             writer.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer) -> None:

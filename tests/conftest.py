@@ -184,3 +184,11 @@ def unused_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def first_line(port: int) -> bytes:
+    """Connect and read what the server says first."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+        return sock.makefile("rb").readline()

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from tests.conftest import write_config
+from tests.conftest import first_line, write_config
 from tests.mailservers.fixtures import PROVIDER_USERS, running_provider
 from tests.require import require_tool
 
@@ -157,9 +157,9 @@ async def test_wrong_password_gets_err(mailbox, relay_for):
 
 async def test_certificate_for_another_host_gets_err_and_a_logged_reason(mailbox, relay_for, caplog):
     relay = await relay_for(mailbox, server_name="pop.other-provider.test")
-    with pytest.raises(poplib.error_proto) as refused:
-        await asyncio.to_thread(poplib.POP3, "127.0.0.1", relay.pop3_port, 10)
-    assert b"not trusted" in refused.value.args[0]
+    # poplib would raise on this greeting and leak its socket: read it by hand.
+    greeting = await asyncio.to_thread(first_line, relay.pop3_port)
+    assert greeting.startswith(b"-ERR") and b"not trusted" in greeting
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "Hostname mismatch" in logged and "pop.other-provider.test" in logged
     assert "issued by" in logged and "valid until" in logged
