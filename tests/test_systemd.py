@@ -30,3 +30,4 @@ def test_service_config_loads_and_uses_the_state_directory_and_port_25():
     config = load(ROOT / "systemd" / "config.toml")
     assert config.storage.dir == Path("/var/lib/epd-relay")
     assert config.smtp.listen.port == 25 and config.smtp.listen.is_loopback
+    assert config.pop3.listen.port == 110 and config.pop3.listen.is_loopback
