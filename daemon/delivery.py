@@ -8,7 +8,7 @@ from typing import Protocol
 
 import aiosmtplib
 
-from daemon.config import ConfigHolder
+from daemon.config import ConfigHolder, UpstreamSmtpConfig
 from daemon.maildir import Maildir
 from daemon.queue import QueuedMessage, Recipient
 from daemon.upstream import UpstreamFailure, close_session, open_session
@@ -91,6 +91,7 @@ class CaptureTransport:
 class _Connection:
     smtp: aiosmtplib.SMTP
     password: str
+    upstream: UpstreamSmtpConfig  # a reload that changes it means a new connection
     last_used: float
     used: bool = False
 
@@ -146,12 +147,16 @@ class UpstreamTransport:
             connection.used = True
 
     async def _connection(self, account: str, password: str, *, reuse: bool) -> _Connection:
+        upstream = self._settings.current.upstream_smtp
         existing = self._connections.get(account)
-        if existing and reuse and existing.password == password and existing.smtp.is_connected:
+        if (
+            existing and reuse and existing.smtp.is_connected
+            and existing.password == password and existing.upstream == upstream
+        ):
             return existing
         await self._drop(account)
-        smtp = await open_session(self._settings.current.upstream_smtp, account, password)
-        connection = _Connection(smtp, password, self._clock())
+        smtp = await open_session(upstream, account, password)
+        connection = _Connection(smtp, password, upstream, self._clock())
         self._connections[account] = connection
         return connection
 

@@ -174,12 +174,17 @@ async def record_attempt(
             [(o.state, o.reply_code, o.reply_text, now, o.recipient_id) for o in outcomes],
         )
         await tx.execute(
-            "UPDATE messages SET state = ?, next_attempt_at = ?, reason = ?, updated_at = ?"
-            " WHERE id = ?",
+            "UPDATE messages SET state = ?, sending = 0, next_attempt_at = ?, reason = ?,"
+            " updated_at = ? WHERE id = ?",
             (new_state, next_attempt_at, reason, now, message.id),
         )
         await _event(tx, message.id, now, new_state, reason)
     return new_state
+
+
+async def mark_sending(db: Database, queue_id: str) -> None:
+    """Committed before the message goes to the provider: a crash now counts against it."""
+    await db.execute("UPDATE messages SET sending = 1 WHERE id = ?", (queue_id,))
 
 
 async def return_to_queue(db: Database, message: QueuedMessage, now: float, reason: str) -> None:
@@ -187,7 +192,8 @@ async def return_to_queue(db: Database, message: QueuedMessage, now: float, reas
     state = MessageState.DEFERRED if message.attempts > 1 else MessageState.QUEUED
     async with db.transaction() as tx:
         await tx.execute(
-            "UPDATE messages SET state = ?, attempts = attempts - 1, updated_at = ? WHERE id = ?",
+            "UPDATE messages SET state = ?, sending = 0, attempts = attempts - 1, updated_at = ?"
+            " WHERE id = ?",
             (state, now, message.id),
         )
         await _event(tx, message.id, now, state, reason)
@@ -205,25 +211,26 @@ async def hold(db: Database, queue_id: str, now: float, reason: str) -> None:
 async def recover_active(
     db: Database, now: float, max_recoveries: int
 ) -> tuple[list[str], list[str]]:
-    """After a crash: messages left active go back to the queue, or to hold after repeated crashes."""
+    """After a crash: claimed messages go back to the queue. The one that was being sent
+    counts a recovery, and after ``max_recoveries`` of them it is held for a person."""
     requeued, held = [], []
     async with db.transaction() as tx:
         async with tx.execute(
-            "SELECT id, recoveries FROM messages WHERE state = ?", (MessageState.ACTIVE,)
+            "SELECT id, sending, recoveries FROM messages WHERE state = ?", (MessageState.ACTIVE,)
         ) as cursor:
             rows = list(await cursor.fetchall())
         for row in rows:
-            recoveries = row["recoveries"] + 1
+            recoveries = row["recoveries"] + row["sending"]
             if recoveries >= max_recoveries:
                 state = MessageState.HOLD
-                reason = f"held for a person: in delivery during {recoveries} unclean shutdowns"
+                reason = f"held for a person: being sent during {recoveries} unclean shutdowns"
                 held.append(row["id"])
             else:
                 state, reason = MessageState.DEFERRED, "recovered after an unclean shutdown"
                 requeued.append(row["id"])
             await tx.execute(
-                "UPDATE messages SET state = ?, recoveries = ?, next_attempt_at = ?, reason = ?,"
-                " updated_at = ? WHERE id = ?",
+                "UPDATE messages SET state = ?, sending = 0, recoveries = ?, next_attempt_at = ?,"
+                " reason = ?, updated_at = ? WHERE id = ?",
                 (state, recoveries, now, reason, now, row["id"]),
             )
             await _event(tx, row["id"], now, state, reason)

@@ -176,12 +176,10 @@ def _b64(text: str) -> bytes | None:
 
 
 def make_server_factory(handler: RelayHandler, settings: ConfigHolder) -> Callable[[], SMTP]:
-    config = settings.current.smtp
-
     def factory() -> SMTP:
         return SMTP(
             handler,
-            data_size_limit=config.max_message_size,
+            data_size_limit=settings.current.smtp.max_message_size,
             hostname="localhost",
             ident="epd-relay",
             auth_require_tls=False,  # legacy clients AUTH in plaintext, on loopback only

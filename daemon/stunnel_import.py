@@ -131,11 +131,12 @@ _NOT_HONOURED = {
     "pty": "not supported: epd-relay connects to network addresses; it does not start local programs",
     "libwrap": _LOCAL_ONLY, "ident": _LOCAL_ONLY,
     "include": "not read: run `epd-relay import-stunnel` on each file of this directory as well",
+    "transport": "not supported: DTLS over UDP; epd-relay relays TCP only",
 }
 
 # Options the conversion itself uses; in the global section they are defaults for every service.
 _CONVERTED = {"client", "accept", "connect", "protocol", "verify", "verifychain", "verifypeer", "cafile",
-              "checkhost", "checkip", "sni", "timeoutidle", "timeoutconnect", "failover", "transport"}
+              "checkhost", "checkip", "sni", "timeoutidle", "timeoutconnect", "failover"}
 
 _SPELLING = {name.lower(): name for name in (
     "CAfile", "CApath", "CAengine", "CAstore", "CRLfile", "CRLpath", "CRLcheckChain", "EGD", "OCSP",
@@ -159,7 +160,7 @@ def _spell(option: str) -> str:
 
 def _option_notice(service: str | None, option: str, value: str) -> Notice | None:
     """The notice for an option outside the conversion, or None when it needs none."""
-    if option == "transport" and value.lower() == "tcp" or option in _CONVERTED:
+    if option in _CONVERTED or option == "transport" and value.lower() == "tcp":
         return None
     reason = _NOT_HONOURED.get(option)
     if reason is None:
@@ -172,20 +173,29 @@ def _option_notice(service: str | None, option: str, value: str) -> Notice | Non
 
 # ---------------------------------------------------------------- one service
 
+_DEFAULT_LISTENERS = {"smtp": ("[smtp] listen", Address("127.0.0.1", 2525)),
+                      "pop3": ("[pop3] listen", Address("127.0.0.1", 1110)),
+                      "panel": ("[panel] listen", Address("127.0.0.1", 8080))}
+
+
+@dataclass
+class _Taken:
+    """What the services converted so far use: the relay kinds, tunnel names, listen addresses."""
+
+    kinds: set[str] = field(default_factory=set)
+    names: set[str] = field(default_factory=set)
+    listeners: dict[Address, "_Service"] = field(default_factory=dict)
+
+
 @dataclass
 class _Converted:
-    """A client-mode service as config.toml tables, before the listener clash check."""
-
-    service: str
-    kind: str                                   # "smtp", "pop3" or "tunnel"
-    listen: Address
-    tables: list[tuple[str, list[str]]]         # (table header, "key = value" lines)
-    notices: list[Notice] = field(default_factory=list)
-    comments: list[str] = field(default_factory=list)
+    kind: str                            # "smtp", "pop3" or "tunnel"
+    tables: list[tuple[str, list[str]]]  # (table header, "key = value" lines)
+    comments: list[str]
 
 
 def _last(options: Options, name: str) -> str | None:
-    values = [value for option, value in options if option == name]
+    values = _all(options, name)
     return values[-1] if values else None
 
 
@@ -194,16 +204,14 @@ def _all(options: Options, name: str) -> list[str]:
 
 
 def _address(text: str, default_host: str) -> Address | None:
-    """stunnel's [HOST:]PORT (the last colon splits, so ":::1110" is host "::")."""
+    """stunnel's [HOST:]PORT; the last colon splits, so ":::1110" is host "::"."""
     host, colon, port = text.strip().rpartition(":")
     if not colon:
         host = default_host
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
-    port_number = int(port) if port.isdigit() else _PORT_NAMES.get(port.lower(), 0)
-    if not 0 < port_number <= 65535 or text.startswith("/"):
-        return None
-    return Address(host or default_host, port_number)
+    number = int(port) if port.isdigit() else _PORT_NAMES.get(port.lower(), 0)
+    return Address(host or default_host, number) if 0 < number <= 65535 else None
 
 
 def _is_ip(host: str) -> bool:
@@ -225,47 +233,58 @@ def _seconds(value: str) -> str | None:
 
 
 class _Service:
-    """Converts one stunnel service (its own options after the global defaults)."""
+    """One stunnel service: its options after the global defaults, and what it becomes."""
 
     def __init__(self, name: str, defaults: Options, own: Options, base_dir: Path) -> None:
         self.name, self.options, self.base_dir = name, defaults + own, base_dir
-        self.notices = [n for option, value in own if (n := _option_notice(name, option, value))]
+        self.option_notices = [n for option, value in own if (n := _option_notice(name, option, value))]
+        self.notices: list[Notice] = []
+        self.converted: _Converted | None = None
 
     def notice(self, option: str, message: str, severity: str = UNSUPPORTED) -> None:
         self.notices.append(Notice(self.name, _spell(option), message, severity))
 
-    def convert(self, taken: set[str]) -> _Converted | None:
-        """None when the service cannot be converted (the reason is in self.notices)."""
+    def all_notices(self) -> list[Notice]:
+        """Security warnings first; the other options only matter when the service was converted."""
+        notices = self.notices + (self.option_notices if self.converted else [])
+        return sorted(notices, key=lambda notice: notice.severity != WARNING)
+
+    def convert(self, taken: _Taken) -> None:
+        """Sets self.converted, or leaves it None with the reason in self.notices."""
         if not self._client_mode():
-            return None
+            return
         protocol = (_last(self.options, "protocol") or "none").lower()
         if protocol not in ("none", "smtp", "pop3", "imap"):
             self.notice("protocol", f"protocol = {protocol} is not supported (epd-relay speaks none, smtp, "
-                        "pop3 and imap before TLS); service not converted")
-            return None
-        listen = self._listen()
-        targets = self._targets()
+                        "pop3 or imap before TLS); service not converted")
+            return
+        listen, targets = self._listen(), self._targets()
         if listen is None or not targets:
-            return None
-        ca_file, ca_text = self._ca_file()
+            return
+        if listen in taken.listeners:
+            self.notice("accept", f"{listen} is already used by stunnel service [{taken.listeners[listen].name}]"
+                        "; service not converted")
+            return
+        taken.listeners[listen] = self
+        ca_file, ca_found = self._ca_file()
         server_name = self._server_name(targets)
-        self._verification(targets, server_name, ca_text)
-        kind = self._kind(protocol, targets[0].port, taken)
-        tls = [*([f"ca_file = {_quote(ca_file)}"] if ca_file else []),
-               *([f"server_name = {_quote(server_name)}"] if server_name else [])]
-        if ca_file and ca_file.startswith("# "):
-            tls[0] = f"# ca_file = {_quote(ca_file[2:])}"
+        self._verification(targets, server_name, ca_file if ca_found else None)
+        tls = []
+        if ca_file:
+            tls.append(f"{'' if ca_found else '# '}ca_file = {_quote(ca_file)}")
+        if server_name:
+            tls.append(f"server_name = {_quote(server_name)}")
+        kind = self._kind(protocol, targets[0].port, taken.kinds)
         if kind == "tunnel":
-            return self._tunnel(listen, targets, protocol, tls)
-        return self._upstream(kind, listen, targets, protocol, tls)
+            self.converted = self._tunnel(_tunnel_name(self.name, taken.names), listen, targets, protocol, tls)
+        else:
+            self.converted = self._upstream(kind, listen, targets, protocol, tls)
 
     def _client_mode(self) -> bool:
-        client = (_last(self.options, "client") or "no").lower()
-        if client == "yes":
+        client = _last(self.options, "client")
+        if (client or "").lower() == "yes":
             return True
-        what = "client = no" if client == "no" else f"client = {client}"
-        if _last(self.options, "client") is None:
-            what = "no client = yes, so stunnel's default server mode"
+        what = f"client = {client}" if client else "no client = yes, so stunnel's default server mode"
         self.notice("client", f"{what}: stunnel accepted TLS from the clients here. epd-relay never accepts "
                     "TLS from local clients; it takes plaintext on loopback and relays it to the provider "
                     "over verified TLS. Service not converted")
@@ -296,86 +315,94 @@ class _Service:
             else:
                 targets.append(target)
         if not targets:
-            extra = " (exec: local programs are not supported)" if _last(self.options, "exec") else ""
+            extra = " (exec: starting local programs is not supported)" if _last(self.options, "exec") else ""
             self.notice("connect", f"no connect target{extra}; service not converted")
         elif len(targets) > 1 and (_last(self.options, "failover") or "").lower() == "rr":
             self.notice("failover", "failover = rr is not supported: epd-relay tries the connect targets "
                         "in the order written and uses the first that answers")
         return targets
 
-    def _ca_file(self) -> tuple[str | None, str]:
-        """(ca_file for the TOML, "# path" when the file is missing here; the CA in words)."""
+    def _ca_file(self) -> tuple[str | None, bool]:
+        """(CAfile resolved against base_dir, whether it exists here)."""
         text = _last(self.options, "cafile")
         if not text:
-            return None, "the system CA store"
+            return None, False
         path = Path(text) if Path(text).is_absolute() else (self.base_dir / text).absolute()
         if not path.is_file():
             self.notice("CAfile", f"{path} does not exist on this machine: ca_file is left commented out, so "
                         "the system CA store is used until you copy the file there and uncomment it", WARNING)
-            return f"# {path}", "the system CA store"
-        return str(path), f"the CA file {path}"
+            return str(path), False
+        return str(path), True
 
     def _server_name(self, targets: list[Address]) -> str:
         """The name to verify: checkHost, else checkIP, else sni; empty when it is the connect host."""
-        hosts, ips, sni = _all(self.options, "checkhost"), _all(self.options, "checkip"), _last(self.options, "sni")
-        names = hosts + ips
+        names = _all(self.options, "checkhost") + _all(self.options, "checkip")
         for extra in names[1:]:
-            self.notice("checkHost" if extra in hosts else "checkIP",
+            self.notice("checkHost" if extra in _all(self.options, "checkhost") else "checkIP",
                         f"epd-relay checks one name per service: {names[0]} is checked, {extra} is not")
+        sni = _last(self.options, "sni")
         if sni is not None and (not sni or ":" in sni):
-            why = ("an empty sni (no SNI sent) cannot be had: epd-relay always sends the name it verifies"
-                   if not sni else f"sni = {sni} is stunnel's server-side virtual hosting; not supported")
-            self.notice("sni", why)
+            self.notice("sni", "an empty sni (no SNI sent) is not supported: epd-relay always sends the name "
+                        "it verifies" if not sni else
+                        f"sni = {sni} is stunnel's server-side virtual hosting; not supported")
             sni = None
-        name = names[0] if names else sni or ""
         if sni and names and sni != names[0]:
             self.notice("sni", f"epd-relay sends the name it verifies ({names[0]}) as SNI; sni = {sni} is not used")
+        name = names[0] if names else sni or ""
         return "" if all(target.host == name for target in targets) else name
 
-    def _verification(self, targets: list[Address], server_name: str, ca_text: str) -> None:
+    def _verification(self, targets: list[Address], server_name: str, ca_file: str | None) -> None:
         chain = peer = False
-        chain_option = peer_option = "verifyChain"
+        chain_set = peer_set = None  # (option, value) that decided it, as stunnel reads them in order
         for option, value in self.options:
             if option == "verify":
+                if value not in ("0", "1", "2", "3", "4"):
+                    self.notice("verify", f"verify = {value} is not a level from 0 to 4; read as 0 (no checks)")
                 level = int(value) if value in ("0", "1", "2", "3", "4") else 0
-                chain, peer, chain_option, peer_option = 1 <= level <= 3, level >= 3, option, option
-            elif option in ("verifychain", "verifypeer"):
-                on = value.lower() == "yes"
-                if option == "verifychain":
-                    chain, chain_option = on, option
-                else:
-                    peer, peer_option = on, option
+                chain, peer, chain_set, peer_set = 1 <= level <= 3, level >= 3, (option, value), (option, value)
+            elif option == "verifychain":
+                chain, chain_set = value.lower() == "yes", (option, value)
+            elif option == "verifypeer":
+                peer, peer_set = value.lower() == "yes", (option, value)
         name = server_name or targets[0].host
-        hint = (f" {name} is an IP address, which certificates rarely name: set server_name to the host name "
-                "in the provider's certificate" if _is_ip(name) else "")
-        verifies = f"epd-relay verifies the certificate chain against {ca_text} and that it is issued to {name}"
+        ca = f"the CA file {ca_file}" if ca_file else "the system CA store"
+        verifies = f"epd-relay verifies the certificate chain against {ca} and that it is issued to {name}"
+        hint = "" if server_name or not _is_ip(name) else (
+            f" {name} is an IP address, which certificates rarely name: set server_name to the host name "
+            "in the provider's certificate.")
         if peer:
-            self.notice(peer_option, "stunnel pinned the server's own certificate (verifyPeer); epd-relay does "
-                        f"not pin certificates: {verifies}. If CAfile holds the server's certificate rather "
-                        "than the CA that issued it, set ca_file to that CA's certificate (or leave it empty "
-                        f"for the system CA store).{hint}")
+            option, value = peer_set or ("verifypeer", "yes")
+            self.notice(option, f"stunnel pinned the server's own certificate ({_spell(option)} = {value}); "
+                        f"epd-relay does not pin certificates: {verifies}. If CAfile holds the server's "
+                        "certificate rather than the CA that issued it, set ca_file to that CA's certificate "
+                        f"(or leave it empty for the system CA store).{hint}")
         elif not chain:
-            self.notice(chain_option, "stunnel did not verify the server's certificate here (verifyChain was "
-                        "off, which is stunnel's default), so anyone on the network path could read the mail "
-                        f"and the passwords. {verifies}; a server that fails this is refused.{hint}", WARNING)
-        elif not (_all(self.options, "checkhost") or _all(self.options, "checkip")):
+            option, value = chain_set or ("verifychain", "")
+            why = f"{_spell(option)} = {value}" if chain_set else "no verifyChain, and stunnel verifies nothing by default"
+            self.notice(option, f"stunnel did not verify the server's certificate here ({why}), so anyone on "
+                        f"the network path could read the mail and the passwords. {verifies}; a server that "
+                        f"fails this is refused.{hint}", WARNING)
+        elif not _all(self.options, "checkhost") + _all(self.options, "checkip"):
             self.notice("checkHost", "stunnel verified the certificate chain but not the host name, so any "
                         f"certificate from a trusted CA was accepted; {verifies}.{hint}", WARNING)
 
-    def _kind(self, protocol: str, port: int, taken: set[str]) -> str:
+    @staticmethod
+    def _kind(protocol: str, port: int, kinds: set[str]) -> str:
+        """The first mail submission service goes to the SMTP relay, the first POP3 one to the POP3 relay."""
         if protocol == "smtp" or protocol == "none" and port in (465, 587):
             kind = "smtp"
         elif protocol == "pop3" or protocol == "none" and port in (995, 110):
             kind = "pop3"
         else:
             return "tunnel"
-        if kind in taken:
+        if kind in kinds:
             return "tunnel"
-        taken.add(kind)
+        kinds.add(kind)
         return kind
 
-    def _tunnel(self, listen: Address, targets: list[Address], protocol: str, tls: list[str]) -> _Converted:
-        lines = [f"name = {_quote(self.name)}", f'accept = "{listen}"',
+    def _tunnel(self, name: str, listen: Address, targets: list[Address], protocol: str,
+                tls: list[str]) -> _Converted:
+        lines = [f"name = {_quote(name)}", f'accept = "{listen}"',
                  f"connect = [{', '.join(_quote(str(t)) for t in targets)}]", f'protocol = "{protocol}"', *tls]
         for option, key in (("timeoutidle", "idle_timeout"), ("timeoutconnect", "timeout")):
             value = _last(self.options, option)
@@ -383,16 +410,17 @@ class _Service:
                 lines.append(f'{key} = "{seconds}"')
             elif value is not None:
                 self.notice(option, f"{value!r} is not a number of seconds above zero; the default is kept")
-        return _Converted(self.name, "tunnel", listen, [("[[tunnel]]", lines)], self.notices)
+        return _Converted("tunnel", [("[[tunnel]]", lines)], [])
 
     def _upstream(self, kind: str, listen: Address, targets: list[Address], protocol: str,
                   tls: list[str]) -> _Converted:
         target = targets[0]
         if kind == "smtp":
             security = "starttls" if protocol == "smtp" else "tls"
-            comments = ["Mail submission: relayed by epd-relay's store-and-forward SMTP path rather than a raw",
-                        "tunnel: each message is stored, then delivered with retries, so a slow or unreachable",
-                        "provider no longer loses mail or keeps the 1C client waiting."]
+            comments = ["Mail submission: relayed by epd-relay's store-and-forward SMTP path rather than a raw "
+                        "tunnel: each message is stored, then delivered with retries, so a slow or unreachable "
+                        "provider no longer loses mail or keeps the 1C client waiting. Clients log in as before; "
+                        "their login is passed on to the provider."]
             if security == "tls" and target.port == 587:
                 comments.append('Port 587 usually expects STARTTLS: if sending fails, set security = "starttls".')
         else:
@@ -404,68 +432,17 @@ class _Service:
                         + ("; while it is down, mail waits in the queue and is retried" if kind == "smtp" else ""))
         local = [f'listen = "{listen}"']
         idle = _last(self.options, "timeoutidle")
-        if idle is not None:
-            if kind == "pop3" and (seconds := _seconds(idle)):
-                local.append(f'idle_timeout = "{seconds}"')
-            else:
-                self.notice("timeoutidle", "not converted: the SMTP relay's idle limits are not configurable"
-                            if kind == "smtp" else f"{idle!r} is not a number of seconds above zero")
+        if idle is not None and kind == "pop3" and (seconds := _seconds(idle)):
+            local.append(f'idle_timeout = "{seconds}"')
+        elif idle is not None:
+            self.notice("timeoutidle", "not converted: the SMTP relay's idle limits are not configurable"
+                        if kind == "smtp" else f"{idle!r} is not a number of seconds above zero")
         if _last(self.options, "timeoutconnect") is not None:
-            default = "30s" if kind == "smtp" else "60s"
-            self.notice("timeoutconnect", f"not converted: [upstream.{kind}] timeout (default {default}) "
-                        "limits each step with the provider, connecting included")
+            self.notice("timeoutconnect", f"not converted: [upstream.{kind}] timeout (default "
+                        f"{'30s' if kind == 'smtp' else '60s'}) limits each step with the provider, "
+                        "connecting included")
         upstream = [f"host = {_quote(target.host)}", f"port = {target.port}", f'security = "{security}"', *tls]
-        tables = [(f"[{kind}]", local), (f"[upstream.{kind}]", upstream)]
-        return _Converted(self.name, kind, listen, tables, self.notices, comments)
-
-
-# ---------------------------------------------------------------- the whole file
-
-_DEFAULT_LISTENERS = {"smtp": ("[smtp] listen", Address("127.0.0.1", 2525)),
-                      "pop3": ("[pop3] listen", Address("127.0.0.1", 1110)),
-                      "panel": ("[panel] listen", Address("127.0.0.1", 8080))}
-
-
-def convert(text: str, base_dir: Path, source: str | None = None) -> ImportResult:
-    """config.toml sections equivalent to a stunnel.conf, and every notice about it.
-
-    base_dir: where relative paths of the stunnel config (CAfile) are resolved, normally
-    the directory of stunnel.conf. source: the file name, for the header comment.
-    """
-    sections = parse_stunnel_conf(text)
-    global_options = sections[0][1]
-    notices = [n for option, value in global_options if (n := _option_notice(None, option, value))]
-    defaults = [(option, value) for option, value in global_options if option in _CONVERTED]
-    if len(sections) == 1:
-        notices.append(Notice(None, "[service]", "no [service] sections (stunnel's inetd mode): nothing to "
-                              "convert", UNSUPPORTED))
-
-    taken: set[str] = set()
-    names: set[str] = set()
-    listeners: dict[Address, str] = {}
-    blocks: list[str] = []
-    for section_name, own in sections[1:]:
-        service = _Service(section_name or "", defaults, own, base_dir)
-        converted = service.convert(taken)
-        if converted is not None and converted.kind == "tunnel":
-            converted.tables[0][1][0] = f"name = {_quote(_tunnel_name(section_name or '', names))}"
-        if converted is not None:
-            clash = listeners.get(converted.listen)
-            if clash is not None:
-                service.notice("accept", f"{converted.listen} is already taken by stunnel service [{clash}]; "
-                               "service not converted")
-                converted = None
-            else:
-                listeners[converted.listen] = section_name or ""
-        notices += service.notices
-        blocks.append(_render_service(section_name or "", converted, service.notices))
-
-    for kind, (key, address) in _DEFAULT_LISTENERS.items():
-        if kind not in taken and address in listeners:
-            notices.append(Notice(listeners[address], "accept", f"{address} is also the default of {key}: "
-                                  f"change {key} in config.toml, or this port", UNSUPPORTED))
-    header = _header(source or f"a stunnel configuration in {base_dir}", notices)
-    return ImportResult("\n".join([header, *blocks]).rstrip("\n") + "\n", notices)
+        return _Converted(kind, [(f"[{kind}]", local), (f"[upstream.{kind}]", upstream)], comments)
 
 
 def _tunnel_name(section: str, names: set[str]) -> str:
@@ -478,41 +455,63 @@ def _tunnel_name(section: str, names: set[str]) -> str:
     return name
 
 
-def _comment(text: str, first: str = "# ", rest: str = "#   ") -> list[str]:
+# ---------------------------------------------------------------- the whole file
+
+def convert(text: str, base_dir: Path, source: str | None = None) -> ImportResult:
+    """config.toml sections equivalent to a stunnel.conf, and every notice about it.
+
+    base_dir: where relative paths in the stunnel config (CAfile) are resolved, normally
+    the directory of stunnel.conf. source: the file's name, for the header comment.
+    """
+    sections = parse_stunnel_conf(text)
+    global_options = sections[0][1]
+    global_notices = [n for option, value in global_options if (n := _option_notice(None, option, value))]
+    if len(sections) == 1:
+        global_notices.append(Notice(None, "[service]", "no [service] sections (stunnel's inetd mode): "
+                                     "nothing to convert", UNSUPPORTED))
+    defaults = [(option, value) for option, value in global_options if option in _CONVERTED]
+    taken = _Taken()
+    services = [_Service(name, defaults, own, base_dir) for name, own in sections[1:]]
+    for service in services:
+        service.convert(taken)
+    for kind, (key, address) in _DEFAULT_LISTENERS.items():
+        if kind not in taken.kinds and address in taken.listeners:
+            taken.listeners[address].notice("accept", f"{address} is also the default of {key}: change "
+                                             f"{key} in config.toml, or this port")
+
+    notices = global_notices + [n for service in services for n in service.all_notices()]
+    lines = _comment(f"Converted by `epd-relay import-stunnel` from {source or f'stunnel configuration in {base_dir}'}.")
+    warnings = sum(notice.severity == WARNING for notice in notices)
+    lines += _comment("Merge these sections into config.toml; sections not shown keep their defaults. "
+                      f"{warnings} warning(s) and {len(notices) - warnings} note(s) on options epd-relay does "
+                      "not honour are written as comments next to what they concern.")
+    if global_notices:
+        lines += ["#", "# stunnel's global options:", *_notice_comments(global_notices)]
+    for service in services:
+        lines += ["", *_render(service)]
+    return ImportResult("\n".join(lines) + "\n", notices)
+
+
+def _comment(text: str) -> list[str]:
     clean = re.sub(r"[\x00-\x08\x0a-\x1f\x7f]", " ", text)
-    return textwrap.wrap(clean, width=100, initial_indent=first, subsequent_indent=rest,
+    return textwrap.wrap(clean, width=100, initial_indent="# ", subsequent_indent="#   ",
                          break_long_words=False, break_on_hyphens=False)
 
 
 def _notice_comments(notices: list[Notice]) -> list[str]:
-    lines = []
-    for notice in notices:
-        lines += _comment(f"{notice.severity}: {notice.option}: {notice.message}")
-    return lines
+    return [line for notice in notices for line in _comment(f"{notice.severity}: {notice.option}: {notice.message}")]
 
 
-def _header(source: str, notices: list[Notice]) -> str:
-    warnings = sum(n.severity == WARNING for n in notices)
-    lines = _comment(f"Converted by `epd-relay import-stunnel` from {source}.")
-    lines += _comment("Merge these sections into config.toml; sections not shown keep their defaults. "
-                      f"{warnings} warning(s) and {len(notices) - warnings} option(s) not honoured are "
-                      "written as comments next to what they concern.")
-    global_notices = [n for n in notices if n.service is None]
-    if global_notices:
-        lines += ["#", "# stunnel's global options:", *_notice_comments(global_notices)]
-    return "\n".join(lines) + "\n"
-
-
-def _render_service(name: str, converted: _Converted | None, notices: list[Notice]) -> str:
+def _render(service: _Service) -> list[str]:
+    converted = service.converted
     if converted is None:
-        lines = _comment(f"stunnel service [{name}]: not converted.")
-        return "\n".join(lines + _notice_comments(notices)) + "\n"
+        return _comment(f"stunnel service [{service.name}]: not converted.") + _notice_comments(service.all_notices())
     target = {"smtp": "[smtp] and [upstream.smtp]", "pop3": "[pop3] and [upstream.pop3]",
               "tunnel": "a [[tunnel]]"}[converted.kind]
-    lines = _comment(f"stunnel service [{name}] -> {target}.")
+    lines = _comment(f"stunnel service [{service.name}] -> {target}.")
     for comment in converted.comments:
         lines += _comment(comment)
-    lines += _notice_comments(notices)
+    lines += _notice_comments(service.all_notices())
     for header, body in converted.tables:
         lines += [header, *body, ""]
-    return "\n".join(lines)
+    return lines[:-1]

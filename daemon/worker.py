@@ -89,6 +89,7 @@ class DeliveryWorker:
             log.error("%s: held: %s", message.id, reason)
             await queue.hold(self._db, message.id, self._clock(), reason)
             return False
+        await queue.mark_sending(self._db, message.id)
         try:
             result = await self._transport.deliver(message, content)
         except Exception as error:  # the edge of one message: log, keep the message, go on

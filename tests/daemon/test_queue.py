@@ -29,6 +29,7 @@ async def test_active_message_returns_to_queue_then_is_held_after_repeated_crash
     for crash in range(1, 4):
         [claimed] = await queue.claim_due(db, now=200.0 * crash, paused=set())
         assert claimed.attempts == crash
+        await queue.mark_sending(db, "Q1")
         requeued, held = await queue.recover_active(db, now=200.0 * crash + 1, max_recoveries=3)
         if crash < 3:
             assert requeued == ["Q1"] and held == []
@@ -40,6 +41,16 @@ async def test_active_message_returns_to_queue_then_is_held_after_repeated_crash
     assert await queue.release(db, "Q1", now=10_001.0)
     [claimed] = await queue.claim_due(db, now=10_002.0, paused=set())
     assert claimed.id == "Q1"
+
+
+async def test_a_crash_counts_only_against_the_message_being_sent(db):
+    await insert(db, "Q1")
+    await insert(db, "Q2")
+    await queue.claim_due(db, now=200.0, paused=set())
+    await queue.mark_sending(db, "Q1")
+    await queue.recover_active(db, now=201.0, max_recoveries=3)
+    rows = await db.fetchall("SELECT id, state, recoveries FROM messages ORDER BY id")
+    assert [tuple(r) for r in rows] == [("Q1", "deferred", 1), ("Q2", "deferred", 0)]
 
 
 async def test_paused_accounts_are_not_claimed(db):

@@ -9,7 +9,8 @@ CREATE TABLE messages (
     received_at REAL NOT NULL,
     next_attempt_at REAL NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
-    recoveries INTEGER NOT NULL DEFAULT 0,  -- times found 'active' after a crash
+    sending INTEGER NOT NULL DEFAULT 0,     -- 1 while handed to the provider
+    recoveries INTEGER NOT NULL DEFAULT 0,  -- times a crash happened while it was sending
     reason TEXT NOT NULL DEFAULT '',     -- why it is deferred, held or failed
     updated_at REAL NOT NULL
 );
