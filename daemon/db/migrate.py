@@ -1,6 +1,7 @@
 """Numbered SQL migrations, each applied in one transaction; the version lives in user_version."""
 import logging
 import re
+import sqlite3
 from importlib import resources
 
 import aiosqlite
@@ -48,5 +49,16 @@ async def migrate(db: aiosqlite.Connection) -> int:
 
 
 def _statements(sql: str) -> list[str]:
-    """Split a migration on semicolons at line ends; migrations hold no triggers."""
-    return [part.strip() for part in re.split(r";\s*$", sql, flags=re.M) if part.strip()]
+    """Split a migration into statements; a trigger body's inner semicolons stay inside it."""
+    statements, current = [], []
+    for line in sql.splitlines():
+        if not current and (not line.strip() or line.strip().startswith("--")):
+            continue
+        current.append(line)
+        candidate = "\n".join(current)
+        if line.rstrip().endswith(";") and sqlite3.complete_statement(candidate):
+            statements.append(candidate.strip())
+            current = []
+    if "\n".join(current).strip():
+        raise RuntimeError(f"migration ends inside a statement: {current[0]!r}")
+    return statements

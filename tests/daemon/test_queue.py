@@ -3,6 +3,7 @@ import pytest
 
 from daemon import queue
 from daemon.db.connect import opened
+from daemon.db.migrate import migrations
 from daemon.queue import MessageState
 
 
@@ -75,6 +76,22 @@ async def test_every_change_is_an_event(db):
 
 async def test_migrations_are_recorded(db):
     row = await db.fetchone("PRAGMA user_version")
-    assert row[0] == 1
+    assert row[0] == len(migrations()) >= 2
     mode = await db.fetchone("PRAGMA journal_mode")
     assert mode[0] == "wal"
+
+
+async def test_account_search_index_follows_the_table(db):
+    await db.execute(
+        "INSERT INTO personal_accounts (number, payer, premises, email, updated_at)"
+        " VALUES ('000000001001', 'Перматов Михаил Николаевич', 'Братиславская, д. 1, кв. 1', 'lemontov_mn@mail.ru', 0)"
+    )
+    def search(text: str):
+        return db.fetchall(
+            "SELECT rowid FROM personal_accounts_search WHERE personal_accounts_search MATCH ?", (f'"{text}"',)
+        )
+    assert len(await search("Братислав")) == 1 and len(await search("lemontov")) == 1
+    await db.execute("UPDATE personal_accounts SET email = 'new@mail.ru'")
+    assert await search("lemontov") == [] and len(await search("new@mail")) == 1
+    await db.execute("DELETE FROM personal_accounts")
+    assert await search("Братислав") == []
