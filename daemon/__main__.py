@@ -14,6 +14,7 @@ from daemon.config import DEFAULT_PATH, Config, load
 from daemon.db.connect import opened
 from daemon.errors import RelayError
 from daemon.secretbox import SecretBox
+from daemon.stunnel_import import StunnelConfError, convert as convert_stunnel
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -110,6 +111,26 @@ def _cmd_account(config: Config, args: argparse.Namespace) -> int:
     return asyncio.run(_account_set(config, args))
 
 
+def _cmd_import_stunnel(args: argparse.Namespace) -> int:
+    """Print config.toml sections for a stunnel.conf; notices go to stderr."""
+    path = args.file
+    try:
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+    except OSError as error:
+        print(f"epd-relay: cannot read {path}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    try:
+        result = convert_stunnel(text, path.resolve().parent, source=str(path))
+    except StunnelConfError as error:
+        print(f"epd-relay: {path}: {error}", file=sys.stderr)
+        return 2
+    sys.stdout.write(result.toml)
+    for notice in result.notices:
+        print(f"{notice.severity}: [{notice.service or 'global'}] {notice.option}: {notice.message}",
+              file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="epd-relay", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -125,6 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = command("check", _cmd_check, "check the upstream provider step by step")
     check.add_argument("--user", help="login to test (default [upstream.smtp] username)")
     check.add_argument("--ask-password", action="store_true", help="ignore a stored password")
+    import_stunnel = commands.add_parser(
+        "import-stunnel", help="print config.toml sections equivalent to a stunnel.conf"
+    )
+    import_stunnel.add_argument("file", type=Path, help="e.g. /etc/stunnel/stunnel.conf")
+    import_stunnel.set_defaults(handler=_cmd_import_stunnel, needs_config=False)
     accounts_parser = commands.add_parser("account", help="mail accounts")
     account_commands = accounts_parser.add_subparsers(dest="account_command", required=True)
     account = account_commands.add_parser("set", help="create or change a mail account")
@@ -144,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_logging(args.verbose)
     try:
+        if not getattr(args, "needs_config", True):
+            return args.handler(args)
         config = load(args.config)
         return args.handler(config, args)
     except RelayError as error:

@@ -67,8 +67,10 @@ def parse_stunnel_conf(text: str) -> list[tuple[str | None, Options]]:
 
 # ---------------------------------------------------------------- what is not honoured, and why
 
-_PROCESS = "not needed: epd-relay runs as a systemd service; systemd/epd-relay.service sets its user and sandbox"
-_LOGGING = "not needed: epd-relay logs to stderr, which systemd keeps in the journal (`epd-relay -v` for more)"
+_PROCESS = ("not needed: epd-relay runs as a systemd service; systemd/epd-relay.service sets its user "
+            "and sandbox")
+_LOGGING = ("not needed: epd-relay logs to stderr, which systemd keeps in the journal "
+            "(`epd-relay -v` for more)")
 _WINDOWS = "not needed: a setting of stunnel's Windows GUI"
 _CRYPTO = ("not configurable: epd-relay uses the system's OpenSSL as it is "
            "(no engines, providers, FIPS switch or random seed files)")
@@ -79,8 +81,9 @@ _REVOCATION = ("not supported: epd-relay does not check revocation (CRL, OCSP); 
                "it verifies the certificate chain and the host name")
 _CA_STORE = ("not supported: epd-relay reads trusted CA certificates from one PEM file; put them into "
              "one file and set ca_file (empty ca_file: the system CA store)")
-_CLIENT_CERT = ("not supported: epd-relay does not present a client certificate; it logs in to the provider "
-                "with the mail account (AUTH). A server that demands a certificate cannot be reached this way")
+_CLIENT_CERT = ("not supported: epd-relay does not present a client certificate; it logs in to the "
+                "provider with the mail account (AUTH). A server that demands a certificate cannot be "
+                "reached this way")
 _SERVER_ONLY = "not needed: only used by stunnel in server mode"
 _LOGIN = ("not supported: stunnel logged in to the server itself; epd-relay passes on each client's own "
           "login. For programs that do not log in, set [upstream.smtp] username and [smtp] allowed_senders, "
@@ -158,6 +161,16 @@ def _spell(option: str) -> str:
     return _SPELLING.get(option, option)
 
 
+def _option_notices(service: str | None, options: Options) -> list[Notice]:
+    """One notice per option outside the conversion (a repeated option is named once)."""
+    notices: dict[str, Notice] = {}
+    for option, value in options:
+        notice = _option_notice(service, option, value)
+        if notice is not None:
+            notices.setdefault(option, notice)
+    return list(notices.values())
+
+
 def _option_notice(service: str | None, option: str, value: str) -> Notice | None:
     """The notice for an option outside the conversion, or None when it needs none."""
     if option in _CONVERTED or option == "transport" and value.lower() == "tcp":
@@ -172,11 +185,6 @@ def _option_notice(service: str | None, option: str, value: str) -> Notice | Non
 
 
 # ---------------------------------------------------------------- one service
-
-_DEFAULT_LISTENERS = {"smtp": ("[smtp] listen", Address("127.0.0.1", 2525)),
-                      "pop3": ("[pop3] listen", Address("127.0.0.1", 1110)),
-                      "panel": ("[panel] listen", Address("127.0.0.1", 8080))}
-
 
 @dataclass
 class _Taken:
@@ -237,7 +245,7 @@ class _Service:
 
     def __init__(self, name: str, defaults: Options, own: Options, base_dir: Path) -> None:
         self.name, self.options, self.base_dir = name, defaults + own, base_dir
-        self.option_notices = [n for option, value in own if (n := _option_notice(name, option, value))]
+        self.option_notices = _option_notices(name, own)
         self.notices: list[Notice] = []
         self.converted: _Converted | None = None
 
@@ -262,8 +270,9 @@ class _Service:
         if listen is None or not targets:
             return
         if listen in taken.listeners:
-            self.notice("accept", f"{listen} is already used by stunnel service [{taken.listeners[listen].name}]"
-                        "; service not converted")
+            other = taken.listeners[listen].name
+            self.notice("accept", f"{listen} is already used by stunnel service [{other}]; "
+                        "service not converted")
             return
         taken.listeners[listen] = self
         ca_file, ca_found = self._ca_file()
@@ -276,7 +285,8 @@ class _Service:
             tls.append(f"server_name = {_quote(server_name)}")
         kind = self._kind(protocol, targets[0].port, taken.kinds)
         if kind == "tunnel":
-            self.converted = self._tunnel(_tunnel_name(self.name, taken.names), listen, targets, protocol, tls)
+            name = _tunnel_name(self.name, taken.names)
+            self.converted = self._tunnel(name, listen, targets, protocol, tls)
         else:
             self.converted = self._upstream(kind, listen, targets, protocol, tls)
 
@@ -347,7 +357,8 @@ class _Service:
                         f"sni = {sni} is stunnel's server-side virtual hosting; not supported")
             sni = None
         if sni and names and sni != names[0]:
-            self.notice("sni", f"epd-relay sends the name it verifies ({names[0]}) as SNI; sni = {sni} is not used")
+            self.notice("sni", f"epd-relay sends the name it verifies ({names[0]}) as SNI; "
+                        f"sni = {sni} is not used")
         name = names[0] if names else sni or ""
         return "" if all(target.host == name for target in targets) else name
 
@@ -357,9 +368,10 @@ class _Service:
         for option, value in self.options:
             if option == "verify":
                 if value not in ("0", "1", "2", "3", "4"):
-                    self.notice("verify", f"verify = {value} is not a level from 0 to 4; read as 0 (no checks)")
+                    self.notice("verify", f"verify = {value} is not a level from 0 to 4; read as 0")
                 level = int(value) if value in ("0", "1", "2", "3", "4") else 0
-                chain, peer, chain_set, peer_set = 1 <= level <= 3, level >= 3, (option, value), (option, value)
+                chain, peer = 1 <= level <= 3, level >= 3
+                chain_set = peer_set = (option, value)
             elif option == "verifychain":
                 chain, chain_set = value.lower() == "yes", (option, value)
             elif option == "verifypeer":
@@ -368,23 +380,24 @@ class _Service:
         ca = f"the CA file {ca_file}" if ca_file else "the system CA store"
         verifies = f"epd-relay verifies the certificate chain against {ca} and that it is issued to {name}"
         hint = "" if server_name or not _is_ip(name) else (
-            f" {name} is an IP address, which certificates rarely name: set server_name to the host name "
-            "in the provider's certificate.")
+            f". {name} is an IP address, which certificates rarely name: set server_name to the host name "
+            "in the provider's certificate")
         if peer:
             option, value = peer_set or ("verifypeer", "yes")
             self.notice(option, f"stunnel pinned the server's own certificate ({_spell(option)} = {value}); "
                         f"epd-relay does not pin certificates: {verifies}. If CAfile holds the server's "
                         "certificate rather than the CA that issued it, set ca_file to that CA's certificate "
-                        f"(or leave it empty for the system CA store).{hint}")
+                        f"(or leave it empty for the system CA store){hint}")
         elif not chain:
             option, value = chain_set or ("verifychain", "")
-            why = f"{_spell(option)} = {value}" if chain_set else "no verifyChain, and stunnel verifies nothing by default"
+            why = (f"{_spell(option)} = {value}" if chain_set
+                   else "no verifyChain, and stunnel verifies nothing by default")
             self.notice(option, f"stunnel did not verify the server's certificate here ({why}), so anyone on "
                         f"the network path could read the mail and the passwords. {verifies}; a server that "
-                        f"fails this is refused.{hint}", WARNING)
+                        f"fails this is refused{hint}", WARNING)
         elif not _all(self.options, "checkhost") + _all(self.options, "checkip"):
             self.notice("checkHost", "stunnel verified the certificate chain but not the host name, so any "
-                        f"certificate from a trusted CA was accepted; {verifies}.{hint}", WARNING)
+                        f"certificate from a trusted CA was accepted; {verifies}{hint}", WARNING)
 
     @staticmethod
     def _kind(protocol: str, port: int, kinds: set[str]) -> str:
@@ -402,8 +415,9 @@ class _Service:
 
     def _tunnel(self, name: str, listen: Address, targets: list[Address], protocol: str,
                 tls: list[str]) -> _Converted:
-        lines = [f"name = {_quote(name)}", f'accept = "{listen}"',
-                 f"connect = [{', '.join(_quote(str(t)) for t in targets)}]", f'protocol = "{protocol}"', *tls]
+        connect = ", ".join(_quote(str(target)) for target in targets)
+        lines = [f"name = {_quote(name)}", f"accept = {_quote(str(listen))}", f"connect = [{connect}]",
+                 f'protocol = "{protocol}"', *tls]
         for option, key in (("timeoutidle", "idle_timeout"), ("timeoutconnect", "timeout")):
             value = _last(self.options, option)
             if value is not None and (seconds := _seconds(value)):
@@ -417,20 +431,22 @@ class _Service:
         target = targets[0]
         if kind == "smtp":
             security = "starttls" if protocol == "smtp" else "tls"
-            comments = ["Mail submission: relayed by epd-relay's store-and-forward SMTP path rather than a raw "
-                        "tunnel: each message is stored, then delivered with retries, so a slow or unreachable "
-                        "provider no longer loses mail or keeps the 1C client waiting. Clients log in as before; "
-                        "their login is passed on to the provider."]
+            comments = ["Mail submission: relayed by epd-relay's store-and-forward SMTP path rather than "
+                        "a raw tunnel: each message is stored, then delivered with retries, so a slow or "
+                        "unreachable provider no longer loses mail or keeps the 1C client waiting. Clients "
+                        "log in as before; their login is passed on to the provider."]
             if security == "tls" and target.port == 587:
-                comments.append('Port 587 usually expects STARTTLS: if sending fails, set security = "starttls".')
+                comments.append('Port 587 usually expects STARTTLS: if sending fails, set '
+                                'security = "starttls".')
         else:
             security = "stls" if protocol == "pop3" else "tls"
             comments = ["POP3: relayed by epd-relay's POP3 relay to the provider over verified TLS."]
         if len(targets) > 1:
+            unused = ", ".join(str(other) for other in targets[1:])
+            queued = "; while it is down, mail waits in the queue and is retried" if kind == "smtp" else ""
             self.notice("connect", f"[upstream.{kind}] takes one server: {target} is used, "
-                        f"{', '.join(str(t) for t in targets[1:])} not"
-                        + ("; while it is down, mail waits in the queue and is retried" if kind == "smtp" else ""))
-        local = [f'listen = "{listen}"']
+                        f"{unused} not{queued}")
+        local = [f"listen = {_quote(str(listen))}"]
         idle = _last(self.options, "timeoutidle")
         if idle is not None and kind == "pop3" and (seconds := _seconds(idle)):
             local.append(f'idle_timeout = "{seconds}"')
@@ -441,7 +457,8 @@ class _Service:
             self.notice("timeoutconnect", f"not converted: [upstream.{kind}] timeout (default "
                         f"{'30s' if kind == 'smtp' else '60s'}) limits each step with the provider, "
                         "connecting included")
-        upstream = [f"host = {_quote(target.host)}", f"port = {target.port}", f'security = "{security}"', *tls]
+        upstream = [f"host = {_quote(target.host)}", f"port = {target.port}", f'security = "{security}"',
+                    *tls]
         return _Converted(kind, [(f"[{kind}]", local), (f"[upstream.{kind}]", upstream)], comments)
 
 
@@ -457,6 +474,12 @@ def _tunnel_name(section: str, names: set[str]) -> str:
 
 # ---------------------------------------------------------------- the whole file
 
+# config.toml's listeners that stay at their defaults unless a service takes their place
+_DEFAULT_LISTENERS = {"smtp": ("[smtp] listen", Address("127.0.0.1", 2525)),
+                      "pop3": ("[pop3] listen", Address("127.0.0.1", 1110)),
+                      "panel": ("[panel] listen", Address("127.0.0.1", 8080))}
+
+
 def convert(text: str, base_dir: Path, source: str | None = None) -> ImportResult:
     """config.toml sections equivalent to a stunnel.conf, and every notice about it.
 
@@ -465,7 +488,7 @@ def convert(text: str, base_dir: Path, source: str | None = None) -> ImportResul
     """
     sections = parse_stunnel_conf(text)
     global_options = sections[0][1]
-    global_notices = [n for option, value in global_options if (n := _option_notice(None, option, value))]
+    global_notices = _option_notices(None, global_options)
     if len(sections) == 1:
         global_notices.append(Notice(None, "[service]", "no [service] sections (stunnel's inetd mode): "
                                      "nothing to convert", UNSUPPORTED))
@@ -480,11 +503,12 @@ def convert(text: str, base_dir: Path, source: str | None = None) -> ImportResul
                                              f"{key} in config.toml, or this port")
 
     notices = global_notices + [n for service in services for n in service.all_notices()]
-    lines = _comment(f"Converted by `epd-relay import-stunnel` from {source or f'stunnel configuration in {base_dir}'}.")
+    lines = _comment(f"Converted by `epd-relay import-stunnel` from "
+                     f"{source or f'a stunnel configuration in {base_dir}'}.")
     warnings = sum(notice.severity == WARNING for notice in notices)
     lines += _comment("Merge these sections into config.toml; sections not shown keep their defaults. "
-                      f"{warnings} warning(s) and {len(notices) - warnings} note(s) on options epd-relay does "
-                      "not honour are written as comments next to what they concern.")
+                      f"{warnings} warning(s) and {len(notices) - warnings} note(s) on what epd-relay "
+                      "does not honour are written as comments next to what they concern.")
     if global_notices:
         lines += ["#", "# stunnel's global options:", *_notice_comments(global_notices)]
     for service in services:
@@ -499,13 +523,15 @@ def _comment(text: str) -> list[str]:
 
 
 def _notice_comments(notices: list[Notice]) -> list[str]:
-    return [line for notice in notices for line in _comment(f"{notice.severity}: {notice.option}: {notice.message}")]
+    return [line for notice in notices
+            for line in _comment(f"{notice.severity}: {notice.option}: {notice.message}")]
 
 
 def _render(service: _Service) -> list[str]:
     converted = service.converted
     if converted is None:
-        return _comment(f"stunnel service [{service.name}]: not converted.") + _notice_comments(service.all_notices())
+        lines = _comment(f"stunnel service [{service.name}]: not converted.")
+        return lines + _notice_comments(service.all_notices())
     target = {"smtp": "[smtp] and [upstream.smtp]", "pop3": "[pop3] and [upstream.pop3]",
               "tunnel": "a [[tunnel]]"}[converted.kind]
     lines = _comment(f"stunnel service [{service.name}] -> {target}.")

@@ -176,7 +176,8 @@ frobnicate = 1
                             "CApath", "frobnicate", "connect"}
     assert all(notice.severity == "unsupported" for notice in notices.values())
     assert "client certificate" in notices["cert"].message
-    assert "TLS 1.2" in notices["ciphers"].message and "TLSv1 will be refused" in notices["sslVersion"].message
+    assert "TLS 1.2" in notices["ciphers"].message
+    assert "TLSv1 will be refused" in notices["sslVersion"].message
     assert "in the order written" in notices["failover"].message
     assert "ca_file" in notices["CApath"].message
     assert notices["frobnicate"].message.startswith("unknown stunnel option")
@@ -258,7 +259,7 @@ def test_accept_is_moved_to_loopback(tmp_path, accept, listen, warned):
     notice = notices_for(result, "imap").get("accept")
     assert (notice is not None) == warned
     if warned:
-        assert notice.severity == "warning" and "loopback" not in listen and "plaintext" in notice.message
+        assert notice.severity == "warning" and "plaintext" in notice.message
 
 
 def test_starttls_protocols_and_second_mail_services_become_tunnels(tmp_path):
@@ -329,3 +330,26 @@ def test_no_services_is_said(tmp_path):
     result = convert("exec = /usr/sbin/imapd\n", tmp_path)
     assert {notice.option for notice in result.notices} == {"exec", "[service]"}
     load(result, tmp_path)
+
+
+async def test_cli_prints_toml_and_notices(tmp_path):
+    import tomllib
+
+    from daemon.config import parse
+    from tests.relay_process import run_cli
+
+    conf = tmp_path / "stunnel.conf"
+    conf.write_text(
+        "[gmail-smtp]\nclient = yes\naccept = 127.0.0.1:25\nconnect = smtp.gmail.com:465\n"
+        "[imap]\nclient = yes\naccept = 1143\nconnect = imap.yandex.ru:993\nsslVersion = TLSv1\n"
+    )
+    code, output = await run_cli("import-stunnel", str(conf))
+    assert code == 0
+    toml_text = "\n".join(line for line in output.splitlines()
+                          if not line.startswith(("warning:", "unsupported:")))
+    config = parse(tomllib.loads(toml_text), tmp_path / "config.toml")
+    assert config.upstream_smtp.host == "smtp.gmail.com" and config.tunnels[0].name == "imap"
+    assert "warning: [gmail-smtp] verifyChain" in output
+    assert "sslVersion" in output
+    code, output = await run_cli("import-stunnel", str(tmp_path / "missing.conf"))
+    assert code == 2 and "cannot read" in output
