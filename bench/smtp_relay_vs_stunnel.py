@@ -24,7 +24,8 @@ How to read the output, per way:
              queues before answering 250, then delivers locally), for the relay it includes
              draining its queue upstream.
   latency    per message, connect .. QUIT reply, as the client sees it (p50, p99).
-  peak RSS   VmHWM of the process in the middle (relay or stunnel).
+  peak RSS   VmHWM of the process in the middle (relay or stunnel), and the CPU time
+             it used per message during the run (all its threads).
   lost / duplicates / failed
              every Message-ID the client got a 250 for must be in the Maildir exactly
              once; `failed` counts messages the client could not send at all.
@@ -84,6 +85,7 @@ STOP_TIMEOUT = 20.0        # SIGTERM .. SIGKILL
 SEND_TIME_PER_MESSAGE = 0.5  # + 60 s: the whole sending phase of one way, at most
 DELIVERY_TIMEOUT = 300.0   # after the last 250, until every message is in the Maildir
 POLL = 0.01
+MAILDIR_POLL = 0.02  # resolution of the delivered time; listing the Maildir costs CPU
 
 
 # --- the message ---------------------------------------------------------------
@@ -234,8 +236,16 @@ def maildir_names(maildir: Path) -> set[str]:
     return names
 
 
+def maildir_count(maildir: Path) -> int:
+    return len(os.listdir(maildir / "new")) + len(os.listdir(maildir / "cur"))
+
+
 class MaildirWatch(threading.Thread):
-    """Polls the Maildir and notes when the number of new messages first reached each count."""
+    """Polls the Maildir and notes when the number of new messages first reached each count.
+
+    Nothing else takes messages out of this Maildir (no POP3 or IMAP client runs), so
+    the file count minus the count at the start is the number of new messages.
+    """
 
     def __init__(self, maildir: Path, expected: int) -> None:
         super().__init__(daemon=True)
@@ -248,20 +258,24 @@ class MaildirWatch(threading.Thread):
 
     def run(self) -> None:
         while not self._halt.is_set() and self.count < self.expected:
-            count = len(maildir_names(self.maildir) - self.baseline)
+            count = maildir_count(self.maildir) - len(self.baseline)
             now = time.monotonic()
             for n in range(self.count + 1, count + 1):
                 self.reached_at[n] = now
             self.count = max(self.count, count)
-            self._halt.wait(POLL)
+            self._halt.wait(MAILDIR_POLL)
 
     def wait_for(self, count: int, timeout: float) -> float | None:
         """When `count` new messages were first there; None if not within timeout."""
         self.expected = min(self.expected, count)
         self.join(timeout)
-        self._halt.set()
-        self.join()
+        self.stop()
         return self.reached_at.get(count) if count else time.monotonic()
+
+    def stop(self) -> None:
+        self._halt.set()
+        if self.is_alive():
+            self.join()
 
 
 _MESSAGE_ID = re.compile(rb"^Message-ID:[ \t]*(\S+)", re.IGNORECASE | re.MULTILINE)
@@ -311,6 +325,16 @@ def peak_rss_kib(pid: int | None) -> int | None:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1])
+    return None
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of a process so far (all its threads)."""
+    if pid is None:
+        return None
+    with contextlib.suppress(OSError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return None
 
 
@@ -375,7 +399,7 @@ def relay_way(workdir: Path, provider: RealProvider, ca_file: Path) -> Iterator[
         },
     }))
     log = directory / "relay.log"
-    command = [sys.executable, "-m", "daemon", "serve", "--config", str(config)]
+    command = [sys.executable, *os.environ.get("EPD_BENCH_PROFILE", "").split(), "-m", "daemon", "serve", "--config", str(config)]
     with child(command, log) as process:
         found = wait_until(
             lambda: re.search(r"SMTP listening on 127\.0\.0\.1:(\d+)", log.read_text(errors="replace")),
@@ -426,6 +450,7 @@ class Result:
     p50_ms: float = 0.0
     p99_ms: float = 0.0
     peak_rss_kib: int | None = None
+    cpu_seconds: float | None = None
     process_name: str = ""
     failed: int = 0
     lost: int = 0
@@ -445,32 +470,50 @@ def percentile(values: list[float], share: float) -> float:
 
 def measure(name: str, target: Target, provider: RealProvider, template: bytes, concurrency: int,
             count: int) -> Result:
+    """Send `count` messages through `target`, wait for Postfix to deliver them, account for each."""
     run = uuid.uuid4().hex[:12]
     ids = [f"<{name}-{run}-{i:06d}@bench.example.test>" for i in range(count)]
     contents = [template.replace(MESSAGE_ID_TOKEN, i.encode()) for i in ids]
     watch = MaildirWatch(provider.maildir, count)
+    cpu_before = cpu_seconds(target.pid)
     watch.start()
-    sent = send_all(target, contents, concurrency)
-    ok = [(s, i) for s, i in zip(sent, ids) if s.accepted is not None]
-    result = Result(name, count, failed=count - len(ok), process_name=target.process_name)
-    result.errors = [s.error for s in sent if s.error][:5]
-    first = min(s.started for s in sent)
-    if ok:
-        last_250 = max(s.accepted for s, _ in ok)
-        result.accepted_rate = len(ok) / (last_250 - first)
-    delivered_at = watch.wait_for(len(ok), DELIVERY_TIMEOUT)
-    if delivered_at is not None and ok:
-        result.delivered_rate = len(ok) / (delivered_at - first)
+    try:
+        sent = send_all(target, contents, concurrency)
+        accepted_ids = [i for s, i in zip(sent, ids) if s.accepted is not None]
+        delivered_at = watch.wait_for(len(accepted_ids), DELIVERY_TIMEOUT)
+    finally:
+        watch.stop()
     wait_queue_empty(provider)
+    result = Result(name, count, process_name=target.process_name)
+    timing(result, sent, delivered_at)
     result.peak_rss_kib = peak_rss_kib(target.pid)
-    arrived = delivered_ids(provider.maildir, watch.baseline)
-    result.delivered = sum(arrived.values())
-    result.lost = sum(1 for _, i in ok if arrived[i] == 0)
-    result.duplicates = sum(n - 1 for n in arrived.values() if n > 1)
-    latencies = [(s.finished - s.started) * 1000 for s in sent if s.accepted is not None]
-    if latencies:
-        result.p50_ms, result.p99_ms = percentile(latencies, 0.50), percentile(latencies, 0.99)
+    cpu_after = cpu_seconds(target.pid)
+    if cpu_before is not None and cpu_after is not None:
+        result.cpu_seconds = cpu_after - cpu_before
+    account(result, accepted_ids, delivered_ids(provider.maildir, watch.baseline))
     return result
+
+
+def timing(result: Result, sent: list[Sent], delivered_at: float | None) -> None:
+    """Rates from the first connect; latencies of the messages that got their 250."""
+    ok = [s for s in sent if s.accepted is not None]
+    result.failed = len(sent) - len(ok)
+    result.errors = [s.error for s in sent if s.error][:5]
+    if not ok:
+        return
+    first = min(s.started for s in sent)
+    result.accepted_rate = len(ok) / (max(s.accepted for s in ok) - first)
+    if delivered_at is not None:
+        result.delivered_rate = len(ok) / (delivered_at - first)
+    latencies = [(s.finished - s.started) * 1000 for s in ok]
+    result.p50_ms, result.p99_ms = percentile(latencies, 0.50), percentile(latencies, 0.99)
+
+
+def account(result: Result, accepted_ids: list[str], arrived: Counter[str]) -> None:
+    """Every accepted Message-ID must have arrived exactly once."""
+    result.delivered = sum(arrived.values())
+    result.lost = sum(1 for i in accepted_ids if arrived[i] == 0)
+    result.duplicates = sum(n - 1 for n in arrived.values() if n > 1)
 
 
 # --- output -----------------------------------------------------------------------------
@@ -487,7 +530,8 @@ def report(result: Result, description: str) -> None:
     print(f"  latency    p50 {result.p50_ms:.1f} ms  p99 {result.p99_ms:.1f} ms  (connect..QUIT)")
     if result.process_name:
         rss = f"{result.peak_rss_kib / 1024:.1f} MiB" if result.peak_rss_kib else "n/a"
-        print(f"  peak RSS   {result.process_name} {rss}")
+        cpu = f"{result.cpu_seconds * 1000 / result.messages:.1f} ms" if result.cpu_seconds is not None else "n/a"
+        print(f"  peak RSS   {result.process_name} {rss}  (CPU {cpu} per message)")
     print(f"  lost {result.lost}, duplicates {result.duplicates}, failed {result.failed}")
     for error in result.errors:
         print(f"  error: {error}")

