@@ -23,6 +23,8 @@ from daemon.sessions import Sessions
 from daemon.spool import Spool
 from daemon.tunnel import Tunnel
 from daemon.worker import DeliveryWorker
+from panel.app import Panel, start_panel
+from panel.users import ensure_first_admin
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ class Relay:
     worker: DeliveryWorker
     server: asyncio.Server
     worker_task: asyncio.Task
+    panel: Panel | None = None
     pop3_server: asyncio.Server | None = None
     tunnel_servers: dict[str, asyncio.Server] = field(default_factory=dict)
     session_groups: list[Sessions] = field(default_factory=list)
@@ -57,7 +60,14 @@ class Relay:
     def tunnel_port(self, name: str) -> int:
         return _port(self.tunnel_servers[name])
 
+    @property
+    def panel_url(self) -> str:
+        assert self.panel is not None
+        return f"{self.panel.scheme}://127.0.0.1:{self.panel.port}"
+
     async def stop(self) -> None:
+        if self.panel is not None:
+            await self.panel.stop()
         self.server.close()
         for server in (self.pop3_server, *self.tunnel_servers.values()):
             if server is not None:
@@ -115,10 +125,23 @@ async def start(config: Config, clock=time.time, run_worker: bool = True) -> Rel
     log.info("SMTP listening on %s:%d", listen.host, relay.smtp_port)
     try:
         await _start_pop3_and_tunnels(relay, config)
+        relay.panel = await _start_panel(relay, box, clock())
     except BaseException:
         await relay.stop()
         raise
     return relay
+
+
+async def _start_panel(relay: Relay, box: SecretBox, now: float) -> Panel:
+    storage = relay.settings.current.storage
+    password = await ensure_first_admin(relay.db, storage.dir, now)
+    if password:
+        print(
+            f"Panel administrator created: login admin, password {password}"
+            f" (also in {storage.dir / 'panel-admin.txt'})",
+            flush=True,
+        )
+    return await start_panel(relay.settings, box)
 
 
 def _port(server: asyncio.Server) -> int:
@@ -194,13 +217,16 @@ def _reload(relay: Relay) -> None:
 
 
 async def serve(config: Config) -> None:
-    relay = await start(config)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
+    # Installed before start: a SIGTERM that arrives while the panel is still starting
+    # must still stop the relay cleanly, not kill it mid-delivery.
     loop.add_signal_handler(signal.SIGTERM, stopping.set)
     loop.add_signal_handler(signal.SIGINT, stopping.set)
+    relay = await start(config)
     loop.add_signal_handler(signal.SIGHUP, _reload, relay)
     notify("READY=1")
+    log.info("ready")
     await stopping.wait()
     log.info("stopping: finishing the message in flight")
     notify("STOPPING=1")

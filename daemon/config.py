@@ -73,6 +73,14 @@ class StorageConfig:
     def bounce_maildir(self) -> Path:
         return self.dir / "mail" / "bounces"
 
+    @property
+    def panel_cert(self) -> Path:
+        return self.dir / "panel-cert.pem"
+
+    @property
+    def panel_key(self) -> Path:
+        return self.dir / "panel-key.pem"
+
 
 @dataclass(frozen=True)
 class SmtpConfig:
@@ -85,6 +93,14 @@ class SmtpConfig:
 @dataclass(frozen=True)
 class PanelConfig:
     listen: Address
+    tls_cert: Path | None
+    tls_key: Path | None
+    session_lifetime: float
+
+    @property
+    def https(self) -> bool:
+        """Off loopback the panel is served over HTTPS only."""
+        return not self.listen.is_loopback or self.tls_cert is not None
 
 
 @dataclass(frozen=True)
@@ -296,7 +312,7 @@ def parse(data: dict[str, Any], path: Path) -> Config:
         path=path,
         storage=_storage(_Section(path, "storage", top.pop("storage", {})), base),
         smtp=_smtp(_Section(path, "smtp", top.pop("smtp", {}))),
-        panel=_panel(_Section(path, "panel", top.pop("panel", {}))),
+        panel=_panel(_Section(path, "panel", top.pop("panel", {})), base),
         upstream_smtp=_upstream_smtp(_Section(path, "upstream.smtp", upstream.table("smtp")), base),
         delivery=_delivery(_Section(path, "delivery", top.pop("delivery", {}))),
         pop3=_pop3(_Section(path, "pop3", top.pop("pop3", {}))),
@@ -332,8 +348,19 @@ def _smtp(section: _Section) -> SmtpConfig:
     return config
 
 
-def _panel(section: _Section) -> PanelConfig:
-    config = PanelConfig(listen=section.address("listen", "127.0.0.1:8080"))
+def _panel(section: _Section, base: Path) -> PanelConfig:
+    config = PanelConfig(
+        listen=section.address("listen", "127.0.0.1:8080"),
+        tls_cert=section.path_or_none("tls_cert", base),
+        tls_key=section.path_or_none("tls_key", base),
+        session_lifetime=section.duration("session_lifetime", "12h"),
+    )
+    if (config.tls_cert is None) != (config.tls_key is None):
+        raise section.error("tls_key" if config.tls_key is None else "tls_cert",
+                            "tls_cert and tls_key are set together")
+    for key, path in (("tls_cert", config.tls_cert), ("tls_key", config.tls_key)):
+        if path is not None and not path.is_file():
+            raise section.error(key, f"{path} does not exist")
     section.finish()
     return config
 

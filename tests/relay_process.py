@@ -39,6 +39,7 @@ class RelayProcess:
         self._reader = asyncio.create_task(self._read())
         line = await self.wait_for_line(r"SMTP listening on")
         self.smtp_port = int(re.search(r":(\d+)$", line)[1])
+        await self.wait_for_line(r"\bready$")
         return self
 
     async def _read(self) -> None:

@@ -21,6 +21,7 @@ async def test_provider_killed_mid_retr_closes_the_client_promptly(tmp_path, tls
     config = load(write_config(tmp_path, {
         "storage": {"dir": "state"},
         "smtp": {"listen": "127.0.0.1:0"},
+        "panel": {"listen": "127.0.0.1:0"},
         "pop3": {"listen": "127.0.0.1:0"},
         "upstream.pop3": {"host": "127.0.0.1", "port": dying.port, "ca_file": str(tls_files.ca_file),
                           "server_name": "localhost", "timeout": "60s"},
@@ -49,6 +50,7 @@ async def test_unreachable_provider_gets_err_at_once(tmp_path, start_relay, unus
     config = load(write_config(tmp_path, {
         "storage": {"dir": "state"},
         "smtp": {"listen": "127.0.0.1:0"},
+        "panel": {"listen": "127.0.0.1:0"},
         "pop3": {"listen": "127.0.0.1:0"},
         "upstream.pop3": {"host": "127.0.0.1", "port": unused_port},
     }))

@@ -51,6 +51,7 @@ async def relay_for(tmp_path, start_relay):
         config = load(write_config(tmp_path, {
             "storage": {"dir": "state"},
             "smtp": {"listen": "127.0.0.1:0"},
+            "panel": {"listen": "127.0.0.1:0"},
             "pop3": {"listen": "127.0.0.1:0", **pop3},
             "upstream.pop3": {"host": "127.0.0.1", "port": port, "security": security,
                               "ca_file": str(provider.ca_file), "server_name": server_name},

@@ -31,6 +31,7 @@ def config_for(tmp_path, provider, port: int, security: str, **smtp):
     return load(write_config(tmp_path, {
         "storage": {"dir": "state"},
         "smtp": {"listen": "127.0.0.1:0", **smtp},
+        "panel": {"listen": "127.0.0.1:0"},
         "upstream.smtp": {
             "host": "127.0.0.1", "port": port, "security": security,
             "ca_file": str(provider.ca_file), "server_name": "localhost", "username": USER,

@@ -30,6 +30,7 @@ async def relay_with_tunnels(tmp_path, start_relay):
         config = load(write_config(tmp_path, {
             "storage": {"dir": "state"},
             "smtp": {"listen": "127.0.0.1:0"},
+            "panel": {"listen": "127.0.0.1:0"},
         }) )
         text = (tmp_path / "config.toml").read_text()
         for tunnel in tunnels:

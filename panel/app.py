@@ -1,0 +1,90 @@
+"""The staff panel: create_app for tests, start_panel for `epd-relay serve`."""
+import asyncio
+import logging
+import os
+import socket
+import ssl
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from daemon.config import Config, ConfigHolder
+from daemon.db.connect import Database, connect
+from daemon.secretbox import SecretBox
+from panel import keys
+from panel.middlewares import csrf, error_pages, security_headers, sessions
+from panel.routes import setup_routes
+from panel.templating import environment
+from tls.certs import self_signed, sha256_fingerprint
+from tls.contexts import server_context
+
+log = logging.getLogger(__name__)
+
+MAX_UPLOAD = 64 * 1024 * 1024  # imports of 100,000 accounts fit
+
+
+def create_app(settings: ConfigHolder, db: Database, box: SecretBox, *, secure_cookies: bool) -> web.Application:
+    app = web.Application(
+        middlewares=[error_pages, security_headers, sessions, csrf], client_max_size=MAX_UPLOAD
+    )
+    app[keys.SETTINGS] = settings
+    app[keys.DB] = db
+    app[keys.BOX] = box
+    app[keys.SECURE_COOKIES] = secure_cookies
+    app[keys.TEMPLATES] = environment()
+    setup_routes(app)
+    return app
+
+
+@dataclass
+class Panel:
+    runner: web.AppRunner
+    db: Database
+    port: int
+    scheme: str
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()
+        await self.db.close()
+
+
+def _tls_context(config: Config) -> ssl.SSLContext:
+    panel, storage = config.panel, config.storage
+    if panel.tls_cert and panel.tls_key:
+        return server_context(panel.tls_cert, panel.tls_key)
+    if not storage.panel_cert.exists():
+        names = sorted({socket.gethostname(), "localhost", panel.listen.host} - {"0.0.0.0", "::"})
+        pair = self_signed(names)
+        fd = os.open(storage.panel_key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(pair.key_pem)
+        storage.panel_cert.write_bytes(pair.cert_pem)
+        print(
+            f"Panel certificate created for {', '.join(names)}.\n"
+            f"Its SHA-256 fingerprint, for staff to compare in the browser:\n"
+            f"  {sha256_fingerprint(pair.cert_pem)}",
+            flush=True,
+        )
+    return server_context(storage.panel_cert, storage.panel_key)
+
+
+async def start_panel(settings: ConfigHolder, box: SecretBox) -> Panel:
+    config = settings.current
+    db = await connect(config.storage.database)
+    try:
+        https = config.panel.https
+        ssl_context = await asyncio.to_thread(_tls_context, config) if https else None
+        runner = web.AppRunner(
+            create_app(settings, db, box, secure_cookies=https), access_log=None
+        )
+        await runner.setup()
+        listen = config.panel.listen
+        site = web.TCPSite(runner, listen.host, listen.port, ssl_context=ssl_context)
+        await site.start()
+    except BaseException:
+        await db.close()
+        raise
+    port = runner.addresses[0][1]  # the real port when listen asks for 0
+    scheme = "https" if https else "http"
+    log.info("panel listening on %s://%s:%d/", scheme, listen.host, port)
+    return Panel(runner, db, port, scheme)
