@@ -183,8 +183,12 @@ async def record_attempt(
 
 
 async def mark_sending(db: Database, queue_id: str) -> None:
-    """Committed before the message goes to the provider: a crash now counts against it."""
-    await db.execute("UPDATE messages SET sending = 1 WHERE id = ?", (queue_id,))
+    """Committed before the message goes to the provider: a crash now counts against it.
+
+    Not fsync'd: the mark exists to catch a message that crashes the process, and a
+    commit in WAL mode survives the process; a power cut losing it loses nothing else.
+    """
+    await db.execute_unsynced("UPDATE messages SET sending = 1 WHERE id = ?", (queue_id,))
 
 
 async def return_to_queue(db: Database, message: QueuedMessage, now: float, reason: str) -> None:

@@ -95,3 +95,10 @@ async def test_account_search_index_follows_the_table(db):
     assert await search("lemontov") == [] and len(await search("new@mail")) == 1
     await db.execute("DELETE FROM personal_accounts")
     assert await search("Братислав") == []
+
+
+async def test_the_unsynced_sending_mark_leaves_every_other_commit_fsynced(db):
+    await insert(db)
+    await queue.mark_sending(db, "Q1")
+    assert (await db.fetchone("SELECT sending FROM messages WHERE id = 'Q1'"))[0] == 1
+    assert (await db.fetchone("PRAGMA synchronous"))[0] == 2  # FULL
