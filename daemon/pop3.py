@@ -7,6 +7,7 @@ are answered here with -ERR and never reach the provider.
 import asyncio
 import logging
 import re
+import time
 
 from daemon.config import Address, Config, ConfigHolder, Pop3Security, UpstreamPop3Config
 from daemon.sessions import Sessions
@@ -37,6 +38,79 @@ class UpstreamLost(Exception):
 
 def is_multiline(verb: str, arguments: list[bytes]) -> bool:
     return verb in ("RETR", "TOP", "CAPA") or (verb in ("LIST", "UIDL") and not arguments)
+
+
+def ends_body(tail: bytes, data: bytes) -> bool:
+    """Whether `data` ends a multi-line answer; `tail` is what came just before it.
+
+    The provider sends nothing after the terminator until it gets our next command, so
+    the terminator ends a piece: only the end of each piece (and `tail`) is looked at.
+    Searching every byte took about a tenth of the relay's CPU on a large RETR. The piece
+    that ends the body is searched whole: an earlier terminator in it means the provider
+    sent more than it was asked for (UpstreamLost).
+    """
+    if not (tail + data[-len(TERMINATOR):]).endswith(TERMINATOR):
+        return False
+    if (tail + data).find(TERMINATOR) != len(tail) + len(data) - len(TERMINATOR):
+        raise UpstreamLost("provider sent data after the end of a message")
+    return True
+
+
+def next_tail(tail: bytes, data: bytes) -> bytes:
+    """The last bytes seen, enough to find a terminator split across pieces."""
+    return (tail + data[-len(TERMINATOR):])[-(len(TERMINATOR) - 1):]
+
+
+class _Body(asyncio.Protocol):
+    """The provider connection's protocol while the rest of a multi-line answer streams.
+
+    Each piece TLS decrypts is written to the client from this callback: no copy into a
+    StreamReader and no task switch per piece. The session waits for the end, a problem,
+    or a client that has more than CHUNK still to take (upstream reading pauses until it
+    has taken it).
+    """
+
+    def __init__(self, upstream: asyncio.Transport, client: asyncio.Transport, tail: bytes) -> None:
+        self._upstream = upstream
+        self._client = client
+        self._tail = tail
+        self.ended = False
+        self.paused = False
+        self.problem = ""
+        self.moved = time.monotonic()  # for the stall timeout
+        self.changed = asyncio.Event()
+
+    def data_received(self, data: bytes) -> None:
+        if self.problem:
+            return  # the session is ending; nothing more reaches the client
+        self.moved = time.monotonic()
+        try:
+            if self.ended:
+                raise UpstreamLost("provider sent data after the end of a message")
+            self.ended = ends_body(self._tail, data)
+        except UpstreamLost as lost:
+            self._stop(str(lost))
+            return
+        self._client.write(data)
+        self._tail = next_tail(self._tail, data)
+        if self.ended or self._client.get_write_buffer_size() > CHUNK:
+            self._upstream.pause_reading()
+            self.paused = not self.ended
+            self.changed.set()
+
+    def eof_received(self) -> bool:
+        if not self.ended:  # after the end, the next command finds the connection closed
+            self._stop("provider closed the connection in the middle of a message")
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.ended:
+            self._stop(f"provider connection failed mid-message: {exc}" if exc else
+                       "provider closed the connection in the middle of a message")
+
+    def _stop(self, problem: str) -> None:
+        self.problem = self.problem or problem
+        self.changed.set()
 
 
 class Pop3Relay:
@@ -177,27 +251,63 @@ class Pop3Session:
                 return
 
     async def _stream_body(self, upstream: SecureStream) -> None:
-        """Copy until CRLF.CRLF, chunk by chunk; the status line's CRLF starts the search."""
-        tail = b"\r\n"
-        timeout = self._config.upstream_pop3.timeout
+        """Copy up to and including CRLF.CRLF, piece by piece, never the whole body.
+
+        What the upstream StreamReader holds goes first; once a read returns less than
+        asked, the reader holds nothing more and the rest bypasses it (see _Body).
+        """
+        tail = b"\r\n"  # the status line's CRLF may start the terminator
         while True:
-            try:
-                async with asyncio.timeout(timeout):
-                    chunk = await upstream.reader.read(CHUNK)
-            except TimeoutError:
-                raise UpstreamLost("provider stalled in the middle of a message") from None
-            except OSError as error:
-                raise UpstreamLost(f"provider connection failed mid-message: {error}") from None
-            if not chunk:
-                raise UpstreamLost("provider closed the connection in the middle of a message")
-            window = tail + chunk
-            end = window.find(TERMINATOR)
-            if end >= 0:
-                cut = end + len(TERMINATOR) - len(tail)
-                if cut != len(chunk):
-                    raise UpstreamLost("provider sent data after the end of a message")
-                self._client.write(chunk)
-                return
+            chunk = await self._upstream_read(upstream)
+            ended = ends_body(tail, chunk)
             self._client.write(chunk)
+            if ended:
+                return
+            tail = next_tail(tail, chunk)
+            if len(chunk) < CHUNK:
+                break
             await self._client.drain()
-            tail = window[-(len(TERMINATOR) - 1):]
+        await self._pipe_body(upstream.writer.transport, tail)
+
+    async def _upstream_read(self, upstream: SecureStream) -> bytes:
+        try:
+            async with asyncio.timeout(self._config.upstream_pop3.timeout):
+                chunk = await upstream.reader.read(CHUNK)
+        except TimeoutError:
+            raise UpstreamLost("provider stalled in the middle of a message") from None
+        except OSError as error:
+            raise UpstreamLost(f"provider connection failed mid-message: {error}") from None
+        if not chunk:
+            raise UpstreamLost("provider closed the connection in the middle of a message")
+        return chunk
+
+    async def _pipe_body(self, transport: asyncio.Transport, tail: bytes) -> None:
+        timeout = self._config.upstream_pop3.timeout
+        reader_protocol = transport.get_protocol()
+        body = _Body(transport, self._client.transport, tail)
+        transport.set_protocol(body)
+        try:
+            while True:
+                if body.problem:
+                    raise UpstreamLost(body.problem)
+                if body.ended:
+                    return
+                if body.paused:
+                    await self._client.drain()
+                    body.paused = False
+                    body.moved = time.monotonic()
+                    transport.resume_reading()
+                    continue
+                remaining = body.moved + timeout - time.monotonic()
+                if remaining <= 0:
+                    raise UpstreamLost("provider stalled in the middle of a message")
+                body.changed.clear()
+                try:
+                    async with asyncio.timeout(remaining):
+                        await body.changed.wait()
+                except TimeoutError:
+                    pass
+        finally:
+            transport.set_protocol(reader_protocol)
+            if not transport.is_closing():
+                transport.resume_reading()

@@ -14,8 +14,6 @@ from daemon.starttls import PRELUDES
 
 log = logging.getLogger(__name__)
 
-CHUNK = 256 * 1024
-
 # What a client of each protocol understands as "the server is unavailable".
 UNAVAILABLE = {
     TunnelProtocol.NONE: None,
@@ -85,30 +83,53 @@ class Tunnel:
                 pass
 
 
-class _Activity:
-    def __init__(self) -> None:
-        self.last = time.monotonic()
+class _Pipe(asyncio.Protocol):
+    """One direction of a tunnel: what arrives on the transport it serves goes to `target`.
 
-    def touch(self) -> None:
-        self.last = time.monotonic()
+    A full write buffer on the other side pauses reading here (pause_writing reaches the
+    protocol of the transport written to, that is the other pipe, which pauses its own
+    target: this pipe's source). Data is handed over in the event loop's callbacks, with
+    no copy into a StreamReader and no task switch per chunk.
+    """
+
+    def __init__(self, target: asyncio.Transport, closed: asyncio.Future) -> None:
+        self.target = target
+        self.closed = closed
+        self.last_activity = time.monotonic()
+
+    def data_received(self, data: bytes) -> None:
+        self.last_activity = time.monotonic()
+        self.target.write(data)
+
+    def eof_received(self) -> bool:
+        self._finish(None)
+        return False  # the transport closes itself
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._finish(exc)
+
+    def pause_writing(self) -> None:
+        self.target.pause_reading()
+
+    def resume_writing(self) -> None:
+        self.target.resume_reading()
+
+    def _finish(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(exc)
 
 
-async def _copy(source: asyncio.StreamReader, target: asyncio.StreamWriter, activity: _Activity) -> None:
-    while True:
-        chunk = await source.read(CHUNK)
-        if not chunk:
-            return
-        activity.touch()
-        target.write(chunk)
-        await target.drain()
+async def _take_over(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, pipe: _Pipe) -> None:
+    """Make `pipe` the protocol of `writer`'s transport; pass on what `reader` holds.
 
-
-async def _watch(activity: _Activity, idle: float) -> None:
-    while True:
-        remaining = activity.last + idle - time.monotonic()
-        if remaining <= 0:
-            return
-        await asyncio.sleep(remaining)
+    From set_protocol on, new data goes to the pipe, so the reader gets no more: after
+    feed_eof, read() returns what it had buffered at once, with nothing in between.
+    """
+    writer.transport.set_protocol(pipe)
+    reader.feed_eof()
+    buffered = await reader.read()
+    if buffered:
+        pipe.data_received(buffered)
 
 
 async def relay_both_ways(
@@ -117,20 +138,15 @@ async def relay_both_ways(
     upstream: SecureStream,
     idle: float,
 ) -> None:
-    """Copy until one side closes or nothing moved for ``idle`` seconds; then close both."""
-    activity = _Activity()
-    tasks = [
-        asyncio.create_task(_copy(client_reader, upstream.writer, activity)),
-        asyncio.create_task(_copy(upstream.reader, client_writer, activity)),
-        asyncio.create_task(_watch(activity, idle)),
-    ]
-    try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            error = task.exception()
-            if error is not None and not isinstance(error, OSError):
-                raise error
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    """Copy until one side closes or nothing moved for ``idle`` seconds; the caller closes both."""
+    closed = asyncio.get_running_loop().create_future()
+    to_upstream = _Pipe(upstream.writer.transport, closed)
+    to_client = _Pipe(client_writer.transport, closed)
+    await _take_over(client_reader, client_writer, to_upstream)
+    await _take_over(upstream.reader, upstream.writer, to_client)
+    while not closed.done():
+        last = max(to_upstream.last_activity, to_client.last_activity)
+        remaining = last + idle - time.monotonic()
+        if remaining <= 0:
+            return
+        await asyncio.wait([closed], timeout=remaining)
