@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import re
 import shutil
@@ -49,14 +48,13 @@ import signal
 import smtplib
 import socket
 import ssl
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -67,10 +65,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # `tests` is not an installed package
 
+from bench.processes import HOST, cpu_seconds, epd_relay, memory_kib, stunnel, toml_section  # noqa: E402
 from tests.mailservers.provider import RealProvider, start_provider  # noqa: E402
 from tls.certs import CertificateAuthority  # noqa: E402
 
-HOST = "127.0.0.1"
 SERVER_NAME = "localhost"  # the name in the provider's certificate, checked by every way
 SENDER = "sender@example.test"
 PASSWORD = "bench-s3cret"
@@ -80,8 +78,6 @@ PDF_SIZE = 60_000
 MESSAGE_ID_TOKEN = b"MESSAGE-ID-TOKEN"
 
 CLIENT_TIMEOUT = 30.0      # each socket operation of the client
-START_TIMEOUT = 30.0       # relay / stunnel until listening
-STOP_TIMEOUT = 20.0        # SIGTERM .. SIGKILL
 SEND_TIME_PER_MESSAGE = 0.5  # + 60 s: the whole sending phase of one way, at most
 DELIVERY_TIMEOUT = 300.0   # after the last 250, until every message is in the Maildir
 POLL = 0.01
@@ -304,125 +300,24 @@ def wait_queue_empty(provider: RealProvider, timeout: float = 30) -> None:
 # --- processes ---------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def listening(port: int) -> bool:
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        if fields[3] == "0A" and int(fields[1].rpartition(":")[2], 16) == port:
-            return True
-    return False
-
-
-def peak_rss_kib(pid: int | None) -> int | None:
-    if pid is None:
-        return None
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return None
-
-
-def cpu_seconds(pid: int | None) -> float | None:
-    """User + system CPU time of a process so far (all its threads)."""
-    if pid is None:
-        return None
-    with contextlib.suppress(OSError):
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return None
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    with contextlib.suppress(OSError):
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    return f"(no {path})"
-
-
-def wait_until(condition: Callable[[], object], process: subprocess.Popen, what: str, log: Path):
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited with {process.returncode}:\n{tail(log)}")
-        time.sleep(POLL)
-    raise RuntimeError(f"{what} not ready after {START_TIMEOUT:.0f} s:\n{tail(log)}")
-
-
-@contextlib.contextmanager
-def child(command: list[str], log: Path) -> Iterator[subprocess.Popen]:
-    """A child process with its output in `log`; SIGTERM, then SIGKILL, on the way out."""
-    with open(log, "ab") as out:
-        process = subprocess.Popen(
-            command, cwd=REPO, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C reaches only us; we stop it in order
-        )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(STOP_TIMEOUT)
-
-
-def toml_config(sections: dict[str, dict[str, object]]) -> str:
-    # JSON strings and integers are valid TOML values for these simple keys.
-    return "".join(
-        f"[{name}]\n" + "".join(f"{key} = {json.dumps(value)}\n" for key, value in keys.items()) + "\n"
-        for name, keys in sections.items()
-    )
-
-
 @contextlib.contextmanager
 def relay_way(workdir: Path, provider: RealProvider, ca_file: Path) -> Iterator[Target]:
     directory = workdir / "relay"
     directory.mkdir()
-    config = directory / "config.toml"
-    config.write_text(toml_config({
-        "storage": {"dir": str(directory / "state")},
-        "smtp": {"listen": f"{HOST}:0"},
-        "panel": {"listen": f"{HOST}:0"},
-        "upstream.smtp": {
-            "host": HOST, "port": provider.smtps_port, "security": "tls",
-            "ca_file": str(ca_file), "server_name": SERVER_NAME,
-        },
-    }))
-    log = directory / "relay.log"
-    command = [sys.executable, *os.environ.get("EPD_BENCH_PROFILE", "").split(), "-m", "daemon", "serve", "--config", str(config)]
-    with child(command, log) as process:
-        found = wait_until(
-            lambda: re.search(r"SMTP listening on 127\.0\.0\.1:(\d+)", log.read_text(errors="replace")),
-            process, "epd-relay", log,
-        )
-        yield Target(int(found[1]), pid=process.pid, process_name="relay")
+    upstream = toml_section(
+        "[upstream.smtp]", host=HOST, port=provider.smtps_port, security="tls",
+        ca_file=str(ca_file), server_name=SERVER_NAME,
+    )
+    with epd_relay(directory, "relay", upstream, r"SMTP listening on 127\.0\.0\.1:(\d+)") as (pid, port):
+        yield Target(port, pid=pid, process_name="relay")
 
 
 @contextlib.contextmanager
 def stunnel_way(workdir: Path, provider: RealProvider, ca_file: Path) -> Iterator[Target]:
     directory = workdir / "stunnel"
     directory.mkdir()
-    port = free_port()
-    config = directory / "stunnel.conf"
-    config.write_text(
-        f"foreground = yes\npid = {directory / 'stunnel.pid'}\noutput = {directory / 'stunnel.log'}\n"
-        f"[smtps]\nclient = yes\naccept = {HOST}:{port}\nconnect = {HOST}:{provider.smtps_port}\n"
-        f"verifyChain = yes\nCAfile = {ca_file}\ncheckHost = {SERVER_NAME}\n"
-    )
-    log = directory / "stunnel.out"
-    with child(["stunnel", str(config)], log) as process:
-        wait_until(lambda: listening(port), process, "stunnel", log)
-        yield Target(port, pid=process.pid, process_name="stunnel")
+    with stunnel(directory, "smtps", provider.smtps_port, ca_file, SERVER_NAME) as (pid, port):
+        yield Target(port, pid=pid, process_name="stunnel")
 
 
 @contextlib.contextmanager
@@ -486,7 +381,7 @@ def measure(name: str, target: Target, provider: RealProvider, template: bytes, 
     wait_queue_empty(provider)
     result = Result(name, count, process_name=target.process_name)
     timing(result, sent, delivered_at)
-    result.peak_rss_kib = peak_rss_kib(target.pid)
+    result.peak_rss_kib = memory_kib(target.pid)
     cpu_after = cpu_seconds(target.pid)
     if cpu_before is not None and cpu_after is not None:
         result.cpu_seconds = cpu_after - cpu_before

@@ -1,0 +1,1 @@
+"""Benchmarks of epd-relay against stunnel; run each script directly (see its docstring)."""

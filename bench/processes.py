@@ -1,0 +1,154 @@
+"""The processes a benchmark puts between its client and the provider, and their figures.
+
+Both benchmarks start epd-relay (`python3 -m daemon serve`) and stunnel4 in client mode
+the same way, wait until they listen, read their CPU time and peak RSS from /proc, and
+stop them (SIGTERM, then SIGKILL) on the way out.
+
+EPD_BENCH_PROFILE: extra interpreter arguments for every epd-relay process, e.g.
+    EPD_BENCH_PROFILE="-m cProfile -o /tmp/{name}.prof" python3 bench/...
+({name} becomes the relay's name: "relay", "tunnel"); the profile is written when the
+relay stops at the end of the run.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+START_TIMEOUT = 30.0  # relay / stunnel until listening
+STOP_TIMEOUT = 20.0   # SIGTERM .. SIGKILL
+POLL = 0.01
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def listening(port: int) -> bool:
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[3] == "0A" and int(fields[1].rpartition(":")[2], 16) == port:
+            return True
+    return False
+
+
+def memory_kib(pid: int | None, field: str = "VmHWM") -> int | None:
+    """A memory figure of /proc/PID/status: VmHWM (peak RSS) by default, or VmRSS."""
+    if pid is None:
+        return None
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+    return None
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of a process so far (all its threads)."""
+    if pid is None:
+        return None
+    with contextlib.suppress(OSError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return None
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    with contextlib.suppress(OSError):
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    return f"(no {path})"
+
+
+def wait_until(condition: Callable[[], object], process: subprocess.Popen, what: str, log: Path):
+    """The first true value of `condition()`; fails when `process` exits or time runs out."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}:\n{tail(log)}")
+        time.sleep(POLL)
+    raise RuntimeError(f"{what} not ready after {START_TIMEOUT:.0f} s:\n{tail(log)}")
+
+
+@contextlib.contextmanager
+def child(command: list[str], log: Path) -> Iterator[subprocess.Popen]:
+    """A child process with its output in `log`; SIGTERM, then SIGKILL, on the way out."""
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            command, cwd=REPO, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches only us; we stop it in order
+        )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(STOP_TIMEOUT)
+
+
+def toml_section(header: str, **keys: object) -> str:
+    """`[header]` (or `[[header]]` as given) and its keys; JSON strings, integers and
+    lists of strings are valid TOML values."""
+    return f"{header}\n" + "".join(f"{key} = {json.dumps(value)}\n" for key, value in keys.items()) + "\n"
+
+
+@contextlib.contextmanager
+def epd_relay(directory: Path, name: str, sections: str, ready: str) -> Iterator[tuple[int, int]]:
+    """`python3 -m daemon serve` with `sections` added to a minimal config in `directory`.
+
+    Yields (pid, port) once the relay logged "ready": the port is the first group of the
+    regular expression `ready`, matched against the relay's log
+    (e.g. r"SMTP listening on 127\\.0\\.0\\.1:(\\d+)").
+    """
+    config = directory / "config.toml"
+    config.write_text(
+        toml_section("[storage]", dir=str(directory / "state"))
+        + toml_section("[smtp]", listen=f"{HOST}:0")
+        + toml_section("[panel]", listen=f"{HOST}:0")
+        + sections
+    )
+    log = directory / "relay.log"
+    profile = os.environ.get("EPD_BENCH_PROFILE", "").replace("{name}", name).split()
+    command = [sys.executable, *profile, "-m", "daemon", "serve", "--config", str(config)]
+    with child(command, log) as process:
+        found = wait_until(lambda: _started(log, ready), process, name, log)
+        yield process.pid, int(found[1])
+
+
+def _started(log: Path, ready: str) -> re.Match | None:
+    """The match of `ready` once the relay has logged that every part started."""
+    text = log.read_text(errors="replace")
+    return re.search(ready, text) if re.search(r"(?m): ready$", text) else None
+
+
+@contextlib.contextmanager
+def stunnel(directory: Path, service: str, connect_port: int, ca_file: Path, server_name: str) -> Iterator[tuple[int, int]]:
+    """stunnel4 in client mode, verifying the chain and the host name; yields (pid, port)."""
+    port = free_port()
+    config = directory / "stunnel.conf"
+    config.write_text(
+        f"foreground = yes\npid = {directory / 'stunnel.pid'}\noutput = {directory / 'stunnel.log'}\n"
+        f"[{service}]\nclient = yes\naccept = {HOST}:{port}\nconnect = {HOST}:{connect_port}\n"
+        f"verifyChain = yes\nCAfile = {ca_file}\ncheckHost = {server_name}\n"
+    )
+    log = directory / "stunnel.out"
+    with child(["stunnel", str(config)], log) as process:
+        wait_until(lambda: listening(port), process, "stunnel", log)
+        yield process.pid, port
