@@ -7,7 +7,7 @@ import signal
 import time
 from dataclasses import dataclass, field
 
-from daemon import accounts, queue
+from daemon import accounts, mail_account, queue
 from daemon.auth import Authenticator
 from daemon.config import Address, Config, ConfigHolder, load
 from daemon.credentials import Credentials, StoredOrRemembered
@@ -85,6 +85,8 @@ async def start(config: Config, clock=time.time, run_worker: bool = True) -> Rel
     storage.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     db = await connect(storage.database)
     try:
+        # The mail account saved in the panel wins over config.toml's [upstream.*].
+        config = await mail_account.install_at_start(settings, db)
         spool = Spool(storage.spool)
         await asyncio.to_thread(spool.prepare)
         await _remove_unacknowledged(db, spool)
@@ -201,7 +203,7 @@ async def _ensure_capture_account(db: Database, config: Config, now: float) -> N
 
 
 def _reload(relay: Relay) -> None:
-    old = relay.settings.current
+    old = relay.settings.file
     try:
         new = load(old.path)
     except ConfigError as error:
@@ -209,9 +211,8 @@ def _reload(relay: Relay) -> None:
         return
     if new.smtp.listen != old.smtp.listen or new.storage != old.storage:
         log.warning("[smtp] listen and [storage] changes take effect after a restart")
-    if new.upstream_smtp.captures_locally != old.upstream_smtp.captures_locally:
-        log.warning("switching between local capture and an upstream needs a restart")
-    relay.settings.current = new
+    if mail_account.install_reloaded(relay.settings, new):
+        log.warning("switching between local capture and an upstream, or POP3 on or off, needs a restart")
     relay.worker.wake()
     log.info("configuration reloaded from %s", old.path)
 

@@ -3,6 +3,7 @@ import enum
 import ipaddress
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -194,10 +195,20 @@ class Config:
 
 
 class ConfigHolder:
-    """The configuration in force; replaced as a whole on SIGHUP."""
+    """The configuration in force; replaced as a whole on SIGHUP.
+
+    `file` is what config.toml says; `overlay` turns it into what is in force, `current`
+    (the relay sets it to the mail account saved in the panel: daemon/mail_account.py).
+    """
 
     def __init__(self, config: Config) -> None:
+        self.file = config
         self.current = config
+        self.overlay: Callable[[Config], Config] = _unchanged
+
+
+def _unchanged(config: Config) -> Config:
+    return config
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
