@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from daemon import accounts
+from daemon import accounts, mail_account
 from daemon.app import serve
 from daemon.check import CheckReport, check_pop3, check_smtp
 from daemon.config import DEFAULT_PATH, Config, load
@@ -15,6 +15,9 @@ from daemon.db.connect import opened
 from daemon.errors import RelayError
 from daemon.secretbox import SecretBox
 from daemon.stunnel_import import StunnelConfError, convert as convert_stunnel
+from panel import users
+from panel.imports import import_file
+from panel.imports.report_text import report_lines
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -41,31 +44,50 @@ def _cmd_serve(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _saved_account(config: Config) -> mail_account.MailAccount | None:
+    """The mail account saved in the panel: it wins over config.toml's [upstream.*]."""
+    if not config.storage.database.exists():
+        return None
+    async with opened(config.storage.database) as db:
+        return await mail_account.load(db)
+
+
 async def _check(config: Config, args: argparse.Namespace) -> int:
+    account = await _saved_account(config)
+    config = mail_account.apply(config, account)
     smtp, pop3 = config.upstream_smtp, config.upstream_pop3
     if smtp.captures_locally and not pop3.enabled:
-        print(f"no upstream: [upstream.smtp] and [upstream.pop3] host are empty in {config.path};"
-              f" mail is captured locally in {config.storage.capture_maildir}, not sent")
+        print(f"no upstream: [upstream.smtp] and [upstream.pop3] host are empty in {config.path}"
+              f" and in the panel's mail account; mail is captured locally in"
+              f" {config.storage.capture_maildir}, not sent")
         return 1
     username = args.user or smtp.username or None
-    password = None
-    if username:
-        async with opened(config.storage.database) as db:
-            box = SecretBox.open_or_create(config.storage.key_file)
-            password = None if args.ask_password else await accounts.stored_password(db, box, username)
-        if password is None:
-            password = _read_password(f"Password for {username}: ")
+    pop3_username = args.user or (account.username if account else None) or username
+    passwords: dict[str, str] = {}
+
+    async def password_for(login: str) -> str:
+        if login not in passwords:
+            password = None
+            if not args.ask_password:
+                async with opened(config.storage.database) as db:
+                    box = SecretBox.open_or_create(config.storage.key_file)
+                    password = await accounts.stored_password(db, box, login)
+            passwords[login] = password if password is not None else _read_password(f"Password for {login}: ")
+        return passwords[login]
+
     reports = []
     if not smtp.captures_locally:
+        password = await password_for(username) if username else None
         print(f"SMTP: {smtp.host} port {smtp.port} ({smtp.security})")
         reports.append(await check_smtp(smtp, username, password))
         _print_steps(reports[-1])
     if pop3.enabled:
-        if username is None:
+        if pop3_username is None:
             print("POP3: not checked, it needs a login: pass --user or set [upstream.smtp] username")
         else:
+            password = await password_for(pop3_username)
             print(f"POP3: {pop3.host} port {pop3.port} ({pop3.security})")
-            reports.append(await check_pop3(pop3, username, password or ""))
+            reports.append(await check_pop3(pop3, pop3_username, password))
             _print_steps(reports[-1])
     if username is None:
         print("skip auth      no username: pass --user or set [upstream.smtp] username")
@@ -82,7 +104,7 @@ def _cmd_check(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _account_set(config: Config, args: argparse.Namespace) -> int:
-    local = config.upstream_smtp.captures_locally
+    local = mail_account.apply(config, await _saved_account(config)).upstream_smtp.captures_locally
     password = None
     if local or args.store_password:
         password = _read_password(f"Password for {args.username}: ")
@@ -109,6 +131,56 @@ async def _account_set(config: Config, args: argparse.Namespace) -> int:
 
 def _cmd_account(config: Config, args: argparse.Namespace) -> int:
     return asyncio.run(_account_set(config, args))
+
+
+def _new_password(prompt: str) -> str | None:
+    """From a prompt, asked twice, or one line of stdin when it is not a terminal."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass(prompt)
+    if getpass.getpass("Again: ") != first:
+        print("the passwords differ; nothing changed", file=sys.stderr)
+        return None
+    return first
+
+
+async def _user(config: Config, args: argparse.Namespace) -> int:
+    password = _new_password(f"Password for panel user {args.name}: ")
+    if password is None:
+        return 2
+    async with opened(config.storage.database) as db:
+        try:
+            if args.user_command == "add":
+                user = await users.add_user(db, args.name, password, users.Role(args.role), time.time())
+                print(f"panel user {user.name} added ({user.role})")
+            else:
+                await users.set_password(db, args.name, password)
+                print(f"password of panel user {args.name} changed")
+        except users.UserError as error:
+            print(f"epd-relay: {error}", file=sys.stderr)
+            return 2
+    return 0
+
+
+def _cmd_user(config: Config, args: argparse.Namespace) -> int:
+    return asyncio.run(_user(config, args))
+
+
+async def _import(config: Config, args: argparse.Namespace) -> int:
+    path = args.file
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        print(f"epd-relay: cannot read {path}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    async with opened(config.storage.database) as db:
+        report = await import_file(db, data, path.name, time.time())
+    print("\n".join(report_lines(report)))
+    return 0 if report.applied else 1
+
+
+def _cmd_import(config: Config, args: argparse.Namespace) -> int:
+    return asyncio.run(_import(config, args))
 
 
 def _cmd_import_stunnel(args: argparse.Namespace) -> int:
@@ -146,6 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = command("check", _cmd_check, "check the upstream provider step by step")
     check.add_argument("--user", help="login to test (default [upstream.smtp] username)")
     check.add_argument("--ask-password", action="store_true", help="ignore a stored password")
+    import_data = command(
+        "import", _cmd_import, "import personal accounts or monthly charges from CSV or XLSX (all or nothing)"
+    )
+    import_data.add_argument("file", type=Path, help="e.g. examples/accounts.csv; columns in examples/README.md")
     import_stunnel = commands.add_parser(
         "import-stunnel", help="print config.toml sections equivalent to a stunnel.conf"
     )
@@ -163,6 +239,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="read the upstream password from stdin and keep it encrypted for delivery",
     )
     account.add_argument("--forget-password", action="store_true", help="drop a stored password")
+    users_parser = commands.add_parser("user", help="staff users of the panel")
+    user_commands = users_parser.add_subparsers(dest="user_command", required=True)
+    for name, help_text in (("add", "create a panel user"), ("passwd", "change a panel user's password")):
+        sub = user_commands.add_parser(
+            name, help=f"{help_text}; the password is asked twice, or read from stdin"
+        )
+        sub.add_argument("--config", type=Path, default=DEFAULT_PATH, help="config file (default ./config.toml)")
+        sub.add_argument("name")
+        sub.set_defaults(handler=_cmd_user)
+        if name == "add":
+            sub.add_argument("--role", choices=[role.value for role in users.Role], default="operator",
+                             help="admin: mail server settings and users; operator: everything else"
+                                  " (default)")
     return parser
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from panel.views import auth, home
+from panel.views import accounts, auth, home, imports, mail_account, organisations, users
 
 STATIC = Path(__file__).parent / "static"
 
@@ -14,4 +14,22 @@ def setup_routes(app: web.Application) -> None:
     router.add_get("/login", auth.login_page, name="login")
     router.add_post("/login", auth.login, name="login_post")
     router.add_post("/logout", auth.logout, name="logout")
+    router.add_get("/organisations", organisations.organisations, name="organisations")
+    router.add_get("/organisations/new", organisations.new_organisation, name="organisation_new")
+    router.add_post("/organisations/new", organisations.create, name="organisation_create")
+    router.add_get(r"/organisations/{id:\d+}", organisations.organisation, name="organisation")
+    router.add_post(r"/organisations/{id:\d+}", organisations.update, name="organisation_update")
+    router.add_get("/accounts", accounts.accounts, name="accounts")
+    router.add_get("/accounts/new", accounts.new_account, name="account_new")
+    router.add_post("/accounts/new", accounts.create, name="account_create")
+    router.add_get(r"/accounts/{id:\d+}", accounts.account, name="account")
+    router.add_post(r"/accounts/{id:\d+}", accounts.update, name="account_update")
+    router.add_get("/mail-account", mail_account.page, name="mail_account")
+    router.add_post("/mail-account", mail_account.save, name="mail_account_save")
+    router.add_post("/mail-account/check", mail_account.check, name="mail_account_check")
+    router.add_get("/import", imports.page, name="data_import")  # "import" is a keyword: aiohttp refuses it
+    router.add_post("/import", imports.upload, name="data_import_upload")
+    router.add_get("/users", users.users, name="users")
+    router.add_post("/users", users.create, name="user_create")
+    router.add_post("/users/password", users.change_password, name="user_password")
     router.add_static("/static/", STATIC, name="static")
