@@ -36,6 +36,10 @@ class UpstreamLost(Exception):
     """The provider closed, timed out or spoke out of turn: the client is disconnected."""
 
 
+class ClientStalled(Exception):
+    """The client took none of an answer for [pop3] idle_timeout: it is disconnected."""
+
+
 def is_multiline(verb: str, arguments: list[bytes]) -> bool:
     return verb in ("RETR", "TOP", "CAPA") or (verb in ("LIST", "UIDL") and not arguments)
 
@@ -174,7 +178,7 @@ class Pop3Session:
             return
         try:
             await self._serve(upstream)
-        except UpstreamLost as lost:
+        except (UpstreamLost, ClientStalled) as lost:
             log.warning("POP3 client %s: %s; client disconnected", self._peer, lost)
         finally:
             upstream.close()
@@ -221,9 +225,18 @@ class Pop3Session:
                     await self._relay_capabilities(upstream)
                 else:
                     await self._stream_body(upstream)
-            await self._client.drain()
+            await self._client_drain()
             if name == "QUIT":
                 return
+
+    async def _client_drain(self) -> None:
+        """Wait for the client to take what it was sent, but not for longer than it may idle."""
+        try:
+            async with asyncio.timeout(self._config.pop3.idle_timeout):
+                await self._client.drain()
+        except TimeoutError:
+            self._client.transport.abort()  # closing would wait for it to read the rest
+            raise ClientStalled("client took nothing for too long") from None
 
     async def _client_command(self) -> bytes | None:
         try:
@@ -266,7 +279,7 @@ class Pop3Session:
             tail = next_tail(tail, chunk)
             if len(chunk) < CHUNK:
                 break
-            await self._client.drain()
+            await self._client_drain()
         await self._pipe_body(upstream.writer.transport, tail)
 
     async def _upstream_read(self, upstream: SecureStream) -> bytes:
@@ -293,7 +306,7 @@ class Pop3Session:
                 if body.ended:
                     return
                 if body.paused:
-                    await self._client.drain()
+                    await self._client_drain()
                     body.paused = False
                     body.moved = time.monotonic()
                     transport.resume_reading()
