@@ -38,12 +38,13 @@ class Authenticator:
 
     async def authenticate(self, username: str, password: str, now: float) -> AuthDecision:
         config = self._settings.current
-        if config.upstream_smtp.captures_locally:
-            return await self._local(username, password, now)
-        # One upstream check per login at a time: a batch's next connections hit the cache.
+        # One check per login at a time: a batch's next connections hit the cache, not the
+        # provider (or, for local capture, not scrypt).
         async with self._locks[username]:
             if self._credentials.recently_checked(username, password, now, config.delivery.auth_cache):
                 return AuthDecision(AuthVerdict.ACCEPTED, ACCEPTED)
+            if config.upstream_smtp.captures_locally:
+                return await self._local(username, password, now)
             return await self._upstream(config, username, password, now)
 
     async def _local(self, username: str, password: str, now: float) -> AuthDecision:
