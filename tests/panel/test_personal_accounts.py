@@ -227,3 +227,14 @@ async def test_an_unknown_account_is_not_found(operator):
     assert (await operator.get("/accounts/12345")).status == 404
     page = await operator.get("/accounts/new")
     assert (await operator.post("/accounts/12345", ACCOUNT, page.csrf_token)).status == 404
+
+
+async def test_search_follows_edits_of_searched_fields_only(operator):
+    page = await create(operator)
+    card = page.path.split("?")[0]
+    await operator.submit(card, ACCOUNT | {"phone": "+7 495 123-45-67"})
+    assert numbers_listed(await operator.get("/accounts?q=Братиславская")) == ["000000001001"]
+    await operator.submit(card, ACCOUNT | {"premises": "Марьинский парк, д. 7", "building": "",
+                                          "postal_address": ""})
+    assert numbers_listed(await operator.get("/accounts?q=Братиславская")) == []
+    assert numbers_listed(await operator.get("/accounts?q=Марьинский")) == ["000000001001"]
