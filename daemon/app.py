@@ -24,6 +24,7 @@ from daemon.spool import Spool
 from daemon.tunnel import Tunnel
 from daemon.worker import DeliveryWorker
 from panel.app import Panel, start_panel
+from panel.demo import load_demo_data
 from panel.users import ensure_first_admin
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,10 @@ async def start(config: Config, clock=time.time, run_worker: bool = True) -> Rel
 
 
 async def _start_panel(relay: Relay, box: SecretBox, now: float) -> Panel:
-    storage = relay.settings.current.storage
+    config = relay.settings.current
+    storage = config.storage
+    if config.panel.demo_data:
+        await load_demo_data(relay.db, now)
     password = await ensure_first_admin(relay.db, storage.dir, now)
     if password:
         print(

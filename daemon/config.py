@@ -97,6 +97,7 @@ class PanelConfig:
     tls_cert: Path | None
     tls_key: Path | None
     session_lifetime: float
+    demo_data: bool  # load the seed's example УК and account into an empty database
 
     @property
     def https(self) -> bool:
@@ -365,6 +366,7 @@ def _panel(section: _Section, base: Path) -> PanelConfig:
         tls_cert=section.path_or_none("tls_cert", base),
         tls_key=section.path_or_none("tls_key", base),
         session_lifetime=section.duration("session_lifetime", "12h"),
+        demo_data=section.boolean("demo_data", False),
     )
     if (config.tls_cert is None) != (config.tls_key is None):
         raise section.error("tls_key" if config.tls_key is None else "tls_cert",
