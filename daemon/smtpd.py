@@ -26,6 +26,10 @@ BARE_LINE_END = (
 )
 STORAGE_FAILED = "451 4.3.0 Message not accepted: local storage failed, try again later"
 
+# A client sending a batch logs in and says MAIL FROM once per message: the account's
+# address is looked up once in this long. A changed address applies within it.
+SENDER_CACHE_SECONDS = 10.0
+
 
 class RelayHandler:
     """aiosmtpd handler: per-connection state lives on aiosmtpd's Session, never here."""
@@ -45,6 +49,7 @@ class RelayHandler:
         self._authenticator = authenticator
         self._on_queued = on_queued
         self._clock = clock
+        self._senders: dict[str, tuple[str, float]] = {}
 
     async def handle_EHLO(
         self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: list[str]
@@ -104,7 +109,7 @@ class RelayHandler:
         sender = address.lower()
         if session.authenticated:
             username = session.auth_data.login.decode("utf-8")
-            expected = await accounts.sender_address_for(self._db, username)
+            expected = await self._sender_address(username)
             if expected and sender != expected:
                 return (
                     f"553 5.7.1 Sender <{address}> is not the address of account {username}:"
@@ -118,6 +123,15 @@ class RelayHandler:
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 2.1.0 Sender OK"
+
+    async def _sender_address(self, username: str) -> str:
+        now = time.monotonic()
+        cached = self._senders.get(username)
+        if cached and now - cached[1] < SENDER_CACHE_SECONDS:
+            return cached[0]
+        address = await accounts.sender_address_for(self._db, username)
+        self._senders[username] = (address, now)
+        return address
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
