@@ -39,7 +39,7 @@ Exit status: 0 when every way returned the expected bytes and no session failed,
 otherwise (the goal itself does not set it), 2 when the tools are missing.
 
 Run as root (Postfix and Dovecot are started directly; stunnel4 must be installed):
-    python3 bench/pop3_relay_vs_stunnel.py [--size-mb 50] [--sessions 200] [--repeats 3]
+    python3 bench/pop3_relay_vs_stunnel.py [--size-mb 50] [--sessions 200] [--repeats 7]
 To profile the relays: EPD_BENCH_PROFILE="-m cProfile -o /tmp/{name}.prof" (see bench/processes.py).
 """
 from __future__ import annotations
@@ -397,7 +397,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size-mb", type=float, default=50, help="size of the big message, MB (default 50)")
     parser.add_argument("--sessions", type=int, default=200, help="small sessions per way (default 200)")
-    parser.add_argument("--repeats", type=int, default=3, help="timed RETRs per way (default 3)")
+    parser.add_argument("--repeats", type=int, default=7, help="timed RETRs per way (default 7)")
     args = parser.parse_args(argv)
     if not 0 < args.size_mb <= MAX_SIZE_MB or args.sessions < 1 or args.repeats < 1:
         parser.error(f"--size-mb must be in (0, {MAX_SIZE_MB}] (this script holds the message three"
