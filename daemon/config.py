@@ -283,9 +283,14 @@ class _Section:
             raise self.error(key, f"port {port} is out of range")
         return Address(host, int(port))
 
-    def path_or_none(self, key: str, base: Path) -> Path | None:
+    def file_or_none(self, key: str, base: Path) -> Path | None:
+        """A file that must exist, relative to the config file; None when the key is empty."""
         text = self.string(key, "")
-        return (base / text) if text else None
+        if not text:
+            return None
+        if not (base / text).is_file():
+            raise self.error(key, f"{base / text} does not exist")
+        return base / text
 
     def enum(self, key: str, default: enum.StrEnum, kind: type[enum.StrEnum]) -> Any:
         text = self.string(key, str(default))
@@ -363,17 +368,14 @@ def _smtp(section: _Section) -> SmtpConfig:
 def _panel(section: _Section, base: Path) -> PanelConfig:
     config = PanelConfig(
         listen=section.address("listen", "127.0.0.1:8080"),
-        tls_cert=section.path_or_none("tls_cert", base),
-        tls_key=section.path_or_none("tls_key", base),
+        tls_cert=section.file_or_none("tls_cert", base),
+        tls_key=section.file_or_none("tls_key", base),
         session_lifetime=section.duration("session_lifetime", "12h"),
         demo_data=section.boolean("demo_data", False),
     )
     if (config.tls_cert is None) != (config.tls_key is None):
         raise section.error("tls_key" if config.tls_key is None else "tls_cert",
                             "tls_cert and tls_key are set together")
-    for key, path in (("tls_cert", config.tls_cert), ("tls_key", config.tls_key)):
-        if path is not None and not path.is_file():
-            raise section.error(key, f"{path} does not exist")
     section.finish()
     return config
 
@@ -383,14 +385,12 @@ def _upstream_smtp(section: _Section, base: Path) -> UpstreamSmtpConfig:
         host=section.string("host", ""),
         port=section.integer("port", 465, minimum=1, maximum=65535),
         security=section.enum("security", Security.TLS, Security),
-        ca_file=section.path_or_none("ca_file", base),
+        ca_file=section.file_or_none("ca_file", base),
         server_name=section.string("server_name", ""),
         username=section.string("username", ""),
         address=section.string("address", ""),
         timeout=section.duration("timeout", "30s"),
     )
-    if config.ca_file is not None and not config.ca_file.is_file():
-        raise section.error("ca_file", f"{config.ca_file} does not exist")
     section.finish()
     return config
 
@@ -426,12 +426,10 @@ def _upstream_pop3(section: _Section, base: Path) -> UpstreamPop3Config:
         host=section.string("host", ""),
         port=section.integer("port", 995, minimum=1, maximum=65535),
         security=section.enum("security", Pop3Security.TLS, Pop3Security),
-        ca_file=section.path_or_none("ca_file", base),
+        ca_file=section.file_or_none("ca_file", base),
         server_name=section.string("server_name", ""),
         timeout=section.duration("timeout", "60s"),
     )
-    if config.ca_file is not None and not config.ca_file.is_file():
-        raise section.error("ca_file", f"{config.ca_file} does not exist")
     section.finish()
     return config
 
@@ -451,15 +449,13 @@ def _tunnels(path: Path, tables: Any, base: Path) -> tuple[TunnelConfig, ...]:
             accept=section.address("accept", ""),
             connect=section.addresses("connect"),
             protocol=section.enum("protocol", TunnelProtocol.NONE, TunnelProtocol),
-            ca_file=section.path_or_none("ca_file", base),
+            ca_file=section.file_or_none("ca_file", base),
             verify=section.boolean("verify", True),
             server_name=section.string("server_name", ""),
             idle_timeout=section.duration("idle_timeout", "10m"),
             max_connections=section.integer("max_connections", 50, minimum=1),
             timeout=section.duration("timeout", "30s"),
         )
-        if tunnel.ca_file is not None and not tunnel.ca_file.is_file():
-            raise section.error("ca_file", f"{tunnel.ca_file} does not exist")
         section.finish()
         tunnels.append(tunnel)
     names = [t.name for t in tunnels]
