@@ -50,12 +50,10 @@ import hashlib
 import os
 import re
 import shutil
-import signal
 import socket
 import ssl
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -66,7 +64,9 @@ sys.path.insert(0, str(REPO))  # `tests` is not an installed package
 
 from bench.epd_messages import make_message, on_the_wire  # noqa: E402
 from bench.pop3_client import Client, Pop3Error, timed_retr  # noqa: E402
-from bench.processes import HOST, cpu_seconds, epd_relay, memory_kib, stunnel, toml_section  # noqa: E402
+from bench.processes import (  # noqa: E402
+    HOST, cpu_seconds, epd_relay, memory_kib, run_in_workdir, stunnel, toml_section,
+)
 from tests.mailservers.fixtures import PROVIDER_USERS, running_provider  # noqa: E402
 from tests.mailservers.provider import RealProvider, is_available  # noqa: E402
 
@@ -429,26 +429,12 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
         return 0 if a_clean and b_clean else 1
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if problem := missing_tools():
         print(f"pop3_relay_vs_stunnel: {problem}", file=sys.stderr)
         return 2
-    signal.signal(signal.SIGTERM, _terminate)  # clean up as on Ctrl-C
-    # The daemons drop privileges: every ancestor needs o+x (mkdtemp makes 0700).
-    workdir = Path(tempfile.mkdtemp(prefix="epd-bench-pop3-"))
-    workdir.chmod(0o755)
-    try:
-        return run(args, workdir)
-    except KeyboardInterrupt:
-        print("interrupted; cleaning up", file=sys.stderr)
-        return 130
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    return run_in_workdir("epd-bench-pop3-", lambda workdir: run(args, workdir))
 
 
 if __name__ == "__main__":

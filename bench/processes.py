@@ -15,9 +15,12 @@ import contextlib
 import json
 import os
 import re
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -152,3 +155,22 @@ def stunnel(directory: Path, service: str, connect_port: int, ca_file: Path, ser
     with child(["stunnel", str(config)], log) as process:
         wait_until(lambda: listening(port), process, "stunnel", log)
         yield process.pid, port
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def run_in_workdir(prefix: str, run: Callable[[Path], int]) -> int:
+    """run(workdir) in a fresh directory that is removed afterwards, also on SIGTERM or Ctrl-C."""
+    signal.signal(signal.SIGTERM, _terminate)
+    # The daemons drop privileges: every ancestor needs o+x (mkdtemp makes 0700).
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    workdir.chmod(0o755)
+    try:
+        return run(workdir)
+    except KeyboardInterrupt:
+        print("interrupted; cleaning up", file=sys.stderr)
+        return 130
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)

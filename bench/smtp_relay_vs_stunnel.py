@@ -43,13 +43,10 @@ import argparse
 import contextlib
 import os
 import re
-import shutil
-import signal
 import smtplib
 import socket
 import ssl
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -65,7 +62,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # `tests` is not an installed package
 
-from bench.processes import HOST, cpu_seconds, epd_relay, memory_kib, stunnel, toml_section  # noqa: E402
+from bench.processes import (  # noqa: E402
+    HOST, cpu_seconds, epd_relay, memory_kib, run_in_workdir, stunnel, toml_section,
+)
 from tests.mailservers.provider import RealProvider, start_provider  # noqa: E402
 from tls.certs import CertificateAuthority  # noqa: E402
 
@@ -500,23 +499,9 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
         provider.stop()
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)  # clean up as on Ctrl-C
-    # The daemons drop privileges: every ancestor needs o+x (mkdtemp makes 0700).
-    workdir = Path(tempfile.mkdtemp(prefix="epd-bench-"))
-    workdir.chmod(0o755)
-    try:
-        return run(args, workdir)
-    except KeyboardInterrupt:
-        print("interrupted; cleaning up", file=sys.stderr)
-        return 130
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    return run_in_workdir("epd-bench-", lambda workdir: run(args, workdir))
 
 
 if __name__ == "__main__":
