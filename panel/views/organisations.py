@@ -13,13 +13,6 @@ from panel.templating import render
 NAME_TAKEN = "Организация с таким наименованием уже есть"
 
 
-def _id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
-
-
 async def organisations(request: web.Request) -> web.Response:
     rows = await list_organisations(request.app[keys.DB])
     return render(request, "organisations.html", {"organisations": rows, "saved": "saved" in request.query})
@@ -54,7 +47,7 @@ async def create(request: web.Request) -> web.Response:
 
 
 async def organisation(request: web.Request) -> web.Response:
-    organisation_id = _id(request)
+    organisation_id = int(request.match_info["id"])  # the route matches 1 to 18 digits
     values = await get_organisation(request.app[keys.DB], organisation_id)
     if values is None:
         raise web.HTTPNotFound()
@@ -62,7 +55,7 @@ async def organisation(request: web.Request) -> web.Response:
 
 
 async def update(request: web.Request) -> web.Response:
-    organisation_id = _id(request)
+    organisation_id = int(request.match_info["id"])  # the route matches 1 to 18 digits
     db = request.app[keys.DB]
     if await get_organisation(db, organisation_id) is None:
         raise web.HTTPNotFound()

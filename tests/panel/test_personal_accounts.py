@@ -238,3 +238,8 @@ async def test_search_follows_edits_of_searched_fields_only(operator):
                                           "postal_address": ""})
     assert numbers_listed(await operator.get("/accounts?q=Братиславская")) == []
     assert numbers_listed(await operator.get("/accounts?q=Марьинский")) == ["000000001001"]
+
+
+async def test_an_id_too_large_for_the_database_is_not_found(operator):
+    assert (await operator.get("/accounts/99999999999999999999999")).status == 404
+    assert (await operator.get("/organisations/99999999999999999999999")).status == 404
