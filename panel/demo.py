@@ -1,4 +1,5 @@
 """The seed's worked example loaded into an empty database, for trying epd-relay out."""
+import asyncio
 import logging
 from pathlib import Path
 
@@ -23,7 +24,8 @@ async def load_demo_data(db: Database, now: float, examples: Path = EXAMPLES) ->
         log.warning("demo data not found in %s (an installed package has no examples/); skipped", examples)
         return False
     for name in DEMO_FILES:
-        report = await import_file(db, (examples / name).read_bytes(), name, now)
+        data = await asyncio.to_thread((examples / name).read_bytes)
+        report = await import_file(db, data, name, now)
         if not report.applied:
             problems = "; ".join(error.message for error in report.errors)
             log.error("demo data %s not loaded: %s", name, problems)
