@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from daemon import accounts, mail_account
+from daemon import accounts, mail_account, queue
 from daemon.app import serve
 from daemon.check import CheckReport, check_pop3, check_smtp
 from daemon.config import DEFAULT_PATH, Config, load
@@ -183,6 +183,25 @@ def _cmd_import(config: Config, args: argparse.Namespace) -> int:
     return asyncio.run(_import(config, args))
 
 
+async def _queue(config: Config, args: argparse.Namespace) -> int:
+    async with opened(config.storage.database) as db:
+        if args.queue_command == "release":
+            if not await queue.release(db, args.id, time.time()):
+                print(f"epd-relay: no held message {args.id}", file=sys.stderr)
+                return 1
+            print(f"{args.id} released: the running relay tries it within a minute")
+            return 0
+        for row in await queue.unfinished(db):
+            received = time.strftime("%Y-%m-%d %H:%M", time.localtime(row["received_at"]))
+            print(f"{row['id']}  {row['state']:<8}  {received}  attempts {row['attempts']}"
+                  f"  from <{row['sender']}>  {row['reason']}".rstrip())
+    return 0
+
+
+def _cmd_queue(config: Config, args: argparse.Namespace) -> int:
+    return asyncio.run(_queue(config, args))
+
+
 def _cmd_import_stunnel(args: argparse.Namespace) -> int:
     """Print config.toml sections for a stunnel.conf; notices go to stderr."""
     path = args.file
@@ -252,6 +271,15 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--role", choices=[role.value for role in users.Role], default="operator",
                              help="admin: mail server settings and users; operator: everything else"
                                   " (default)")
+    queue_parser = commands.add_parser("queue", help="messages not yet delivered or failed")
+    queue_commands = queue_parser.add_subparsers(dest="queue_command", required=True)
+    for name, help_text in (("list", "list them with their state and last reason"),
+                            ("release", "send a message held after repeated crashes again")):
+        sub = queue_commands.add_parser(name, help=help_text)
+        sub.add_argument("--config", type=Path, default=DEFAULT_PATH, help="config file (default ./config.toml)")
+        sub.set_defaults(handler=_cmd_queue)
+        if name == "release":
+            sub.add_argument("id", help="queue id, as in the log and the 250 reply")
     return parser
 
 

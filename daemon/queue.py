@@ -108,11 +108,6 @@ async def _recipients(db: Database, queue_id: str) -> list[aiosqlite.Row]:
     )
 
 
-async def get_message(db: Database, queue_id: str) -> QueuedMessage | None:
-    row = await db.fetchone("SELECT * FROM messages WHERE id = ?", (queue_id,))
-    return _message(row, await _recipients(db, queue_id)) if row else None
-
-
 def _not_paused(paused: set[str]) -> str:
     return f" AND account NOT IN ({','.join('?' * len(paused))})" if paused else ""
 
@@ -253,6 +248,15 @@ async def release(db: Database, queue_id: str, now: float) -> bool:
         if released:
             await _event(tx, queue_id, now, MessageState.DEFERRED, "released by a person")
     return released
+
+
+async def unfinished(db: Database) -> list[aiosqlite.Row]:
+    """Messages not yet delivered or failed, oldest first: what `epd-relay queue list` shows."""
+    return await db.fetchall(
+        "SELECT id, state, sender, attempts, received_at, next_attempt_at, reason FROM messages"
+        " WHERE state NOT IN (?, ?) ORDER BY received_at, id",
+        (MessageState.DELIVERED, MessageState.FAILED),
+    )
 
 
 async def known_ids(db: Database) -> set[str]:

@@ -1,0 +1,37 @@
+"""`epd-relay queue list` and `queue release ID`: the person a held message waits for."""
+from daemon import queue
+from daemon.db.connect import opened
+from tests.conftest import relay_sections, write_config
+from tests.relay_process import run_cli
+
+
+async def test_a_held_message_is_listed_and_released(tmp_path):
+    config_path = write_config(tmp_path, relay_sections(None, None))
+    database = tmp_path / "state" / "epd-relay.db"
+    async with opened(database) as db:
+        for queue_id in ("HELD1", "WAITING2"):
+            await queue.insert_message(
+                db, queue_id=queue_id, account="a@example.test", sender="a@example.test",
+                recipients=["r@example.ru"], size=10, now=100.0,
+            )
+        await queue.claim_due(db, now=200.0, paused=set())
+        for _ in range(3):
+            await queue.mark_sending(db, "HELD1")
+            await queue.recover_active(db, now=300.0, max_recoveries=3)
+            await queue.claim_due(db, now=10_000.0, paused=set())
+        await queue.recover_active(db, now=10_001.0, max_recoveries=3)
+
+    code, output = await run_cli("queue", "list", "--config", str(config_path))
+    assert code == 0, output
+    held = next(line for line in output.splitlines() if line.startswith("HELD1"))
+    assert "hold" in held and "from <a@example.test>" in held
+    assert any(line.startswith("WAITING2") and "deferred" in line for line in output.splitlines())
+
+    code, output = await run_cli("queue", "release", "HELD1", "--config", str(config_path))
+    assert code == 0 and "HELD1 released" in output
+    async with opened(database) as db:
+        row = await db.fetchone("SELECT state FROM messages WHERE id = 'HELD1'")
+    assert row[0] == "deferred"
+
+    code, output = await run_cli("queue", "release", "HELD1", "--config", str(config_path))
+    assert code == 1 and "no held message HELD1" in output
