@@ -12,9 +12,5 @@ class ConfigError(RelayError):
     """
 
 
-class StorageError(RelayError):
-    """A message or its envelope could not be stored durably."""
-
-
 class SecretError(RelayError):
     """The key file is unusable or a stored secret cannot be decrypted."""

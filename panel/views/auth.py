@@ -7,7 +7,7 @@ from aiohttp import web
 
 from panel import keys
 from panel.responses import see_other
-from panel.sessions import COOKIE, LOGIN_CSRF_COOKIE, create_session, end_session
+from panel.sessions import COOKIE, LOGIN_CSRF_COOKIE, create_session, end_session, remove_expired
 from panel.templating import render
 from panel.throttle import clear_failures, record_failure, seconds_to_wait
 from panel.users import authenticate
@@ -60,6 +60,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         return _render_login(request, name=name, status=401, error="Неверное имя пользователя или пароль.")
     await clear_failures(db, name)
     settings = request.app[keys.SETTINGS].current
+    await remove_expired(db, now)  # sessions left to time out, not logged out
     token, _ = await create_session(db, user, now, settings.panel.session_lifetime)
     response = see_other(_safe_next(str(form.get("next", "/"))))
     response.set_cookie(

@@ -162,3 +162,12 @@ async def test_off_loopback_the_panel_serves_https_with_a_generated_certificate(
         assert "Secure" in cookie
     finally:
         await client.close()
+
+
+async def test_expired_sessions_are_removed_at_the_next_login(panel):
+    db = panel.relay.db
+    await panel.client(OPERATOR)
+    await db.execute("UPDATE panel_sessions SET expires_at = 0")
+    await panel.client(ADMIN)
+    rows = await db.fetchall("SELECT expires_at FROM panel_sessions")
+    assert len(rows) == 1 and rows[0][0] > 0
