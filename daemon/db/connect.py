@@ -9,7 +9,11 @@ import aiosqlite
 
 from daemon.db.migrate import migrate
 
-BUSY_TIMEOUT_MS = 10_000
+# How long a writer waits for another's transaction. The panel's first import of 100,000
+# accounts holds the write lock for about 20 s (measured); an SMTP client waits up to
+# 10 minutes for its reply to DATA (RFC 5321 4.5.3.2.6), so mail queues behind it rather
+# than getting 451.
+BUSY_TIMEOUT_MS = 60_000
 
 
 class Database:
