@@ -1,22 +1,51 @@
-"""aiosmtpd's SMTP protocol with a DATA reader that takes the message in large pieces.
+"""aiosmtpd's SMTP protocol, made cheap for a client that connects once per message.
 
-aiosmtpd reads DATA one line at a time through a 1 KB stream buffer: about a thousand
-reads and transport pauses for an 80 KB billing PDF, most of the relay's CPU per message.
-This reader scans for the end-of-data marker instead and keeps aiosmtpd's rules:
-552 after the whole message when it is over the limit, 500 for a line over 998 octets,
-dot-unstuffing per RFC 5321 4.5.2, and pipelined commands after the marker left unread.
+- DATA: aiosmtpd reads it one line at a time through a 1 KB stream buffer: about a
+  thousand reads and transport pauses for an 80 KB billing PDF, most of the relay's CPU
+  per message. This reader scans for the end-of-data marker instead and keeps aiosmtpd's
+  rules: 552 after the whole message when it is over the limit, 500 for a line over 998
+  octets, dot-unstuffing per RFC 5321 4.5.2, and pipelined commands after the marker
+  left unread.
+- Each connection: aiosmtpd builds its command tables by reflecting over every attribute
+  of the protocol (0.4 ms a connection here); ``__dir__`` names only what it looks for.
+- MAIL and RCPT addresses: aiosmtpd parses each with the email package's header parser
+  and defines a class on every call (0.16 ms); a plain ``<local@domain>`` is matched by
+  a regular expression and anything else still goes to that parser.
 """
 import asyncio
+import re
 
 from aiosmtpd.smtp import SMTP, syntax
 
 MARKER = b".\r\n"
 MAX_LINE = 1000  # 998 octets and CRLF (RFC 5321 4.5.3.1.6)
 
+# A path in angle brackets whose local part is a dot-atom (RFC 5321 4.1.2) and whose
+# domain is plain labels; quoted local parts, source routes and the rest take the long way.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN_PATH = re.compile(rf"\s*<({_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>\s*(.*)", re.DOTALL)
+
+
+def reflected_names(cls: type, prefixes: tuple[str, ...]) -> list[str]:
+    """What aiosmtpd's per-connection reflection needs to see of ``cls``, for ``__dir__``."""
+    return sorted(name for name in dir(cls) if name.startswith(prefixes))
+
 
 class RelaySMTP(SMTP):
     # Also the stream buffer's size: large pieces per read while DATA streams in.
     line_length_limit = 256 * 1024
+
+    def __dir__(self) -> list[str]:
+        return _PROTOCOL_NAMES
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        match = _PLAIN_PATH.fullmatch(arg)
+        if match is None:
+            return super()._getaddr(arg)
+        address, rest = match.groups()
+        if self.local_part_limit and len(address.rpartition("@")[0]) > self.local_part_limit:
+            return None, None
+        return address, rest
 
     @syntax("DATA")
     async def smtp_DATA(self, arg: str) -> None:
@@ -68,3 +97,6 @@ class RelaySMTP(SMTP):
             return await self._reader.readuntil(MARKER)
         except asyncio.LimitOverrunError as error:
             return await self._reader.read(error.consumed)
+
+
+_PROTOCOL_NAMES = reflected_names(RelaySMTP, ("smtp_", "auth_"))

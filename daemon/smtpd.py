@@ -2,6 +2,7 @@
 import asyncio
 import base64
 import binascii
+import inspect
 import logging
 import re
 import time
@@ -13,7 +14,7 @@ from daemon import accounts, queue
 from daemon.auth import Authenticator, AuthVerdict
 from daemon.config import ConfigHolder
 from daemon.db.connect import Database
-from daemon.smtp_protocol import RelaySMTP
+from daemon.smtp_protocol import RelaySMTP, reflected_names
 from daemon.spool import Spool, new_queue_id
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,9 @@ class RelayHandler:
         self._on_queued = on_queued
         self._clock = clock
         self._senders: dict[str, tuple[str, float]] = {}
+
+    def __dir__(self) -> list[str]:
+        return _HANDLER_NAMES  # see daemon.smtp_protocol: aiosmtpd reflects per connection
 
     async def handle_EHLO(
         self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: list[str]
@@ -194,6 +198,11 @@ def _b64(text: str) -> bytes | None:
         return base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError):
         return None
+
+
+_HANDLER_NAMES = reflected_names(RelayHandler, ("handle_", "auth_"))
+# aiosmtpd also reads handle_EHLO's signature on every connection, to tell its two forms apart.
+RelayHandler.handle_EHLO.__signature__ = inspect.signature(RelayHandler.handle_EHLO)
 
 
 def make_server_factory(handler: RelayHandler, settings: ConfigHolder) -> Callable[[], SMTP]:
