@@ -7,7 +7,7 @@ import signal
 import time
 from dataclasses import dataclass, field
 
-from daemon import accounts, mail_account, queue
+from daemon import accounts, legacy_spool, mail_account, queue
 from daemon.auth import Authenticator
 from daemon.config import Address, Config, ConfigHolder, load
 from daemon.credentials import Credentials, StoredOrRemembered
@@ -20,7 +20,6 @@ from daemon.sdnotify import notify
 from daemon.secretbox import SecretBox
 from daemon.smtpd import RelayHandler, make_server_factory
 from daemon.sessions import Sessions
-from daemon.spool import Spool
 from daemon.tunnel import Tunnel
 from daemon.worker import DeliveryWorker
 from panel.app import Panel, start_panel
@@ -40,7 +39,6 @@ class Relay:
 
     settings: ConfigHolder
     db: Database
-    spool: Spool
     worker: DeliveryWorker
     server: asyncio.Server
     worker_task: asyncio.Task
@@ -88,9 +86,7 @@ async def start(config: Config, clock=time.time, run_worker: bool = True) -> Rel
     try:
         # The mail account saved in the panel wins over config.toml's [upstream.*].
         config = await mail_account.install_at_start(settings, db)
-        spool = Spool(storage.spool)
-        await asyncio.to_thread(spool.prepare)
-        await _remove_unacknowledged(db, spool)
+        await legacy_spool.adopt(db, storage.legacy_spool)
         requeued, held = await queue.recover_active(db, clock(), config.delivery.max_recoveries)
         for queue_id in requeued:
             log.warning("%s: requeued after an unclean shutdown", queue_id)
@@ -109,10 +105,10 @@ async def start(config: Config, clock=time.time, run_worker: bool = True) -> Rel
         else:
             transport = UpstreamTransport(settings, StoredOrRemembered(credentials, db, box), clock)
         worker = DeliveryWorker(
-            settings=settings, db=db, spool=spool, transport=transport,
+            settings=settings, db=db, transport=transport,
             bounces=Maildir(storage.bounce_maildir), clock=clock,
         )
-        handler = RelayHandler(settings, db, spool, Authenticator(settings, db, credentials), worker.wake, clock)
+        handler = RelayHandler(settings, db, Authenticator(settings, db, credentials), worker.wake, clock)
         listen = config.smtp.listen
         if not listen.is_loopback:
             log.warning("SMTP listens on %s, not loopback: plaintext AUTH crosses the network", listen)
@@ -124,7 +120,7 @@ async def start(config: Config, clock=time.time, run_worker: bool = True) -> Rel
         raise
     # Tests may drive the runner themselves with run_once(now).
     worker_task = asyncio.create_task(worker.run() if run_worker else _idle(worker), name="delivery")
-    relay = Relay(settings, db, spool, worker, server, worker_task)
+    relay = Relay(settings, db, worker, server, worker_task)
     log.info("SMTP listening on %s:%d", listen.host, relay.smtp_port)
     try:
         await _start_pop3_and_tunnels(relay, config)
@@ -177,14 +173,6 @@ async def _start_pop3_and_tunnels(relay: Relay, config: Config) -> None:
 
 async def _idle(worker: DeliveryWorker) -> None:
     await worker.wait_stopped()
-
-
-async def _remove_unacknowledged(db: Database, spool: Spool) -> None:
-    """Spool files without a queue row never got their 250: the client still has them."""
-    orphans = await asyncio.to_thread(spool.queue_ids) - await queue.known_ids(db)
-    for queue_id in orphans:
-        log.warning("%s: removing a spool file that was never acknowledged", queue_id)
-        await asyncio.to_thread(spool.remove, queue_id)
 
 
 async def _ensure_capture_account(db: Database, config: Config, now: float) -> None:

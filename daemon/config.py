@@ -59,7 +59,8 @@ class StorageConfig:
         return self.dir / "epd-relay.db"
 
     @property
-    def spool(self) -> Path:
+    def legacy_spool(self) -> Path:
+        """Where message files were kept before the database held them (daemon.legacy_spool)."""
         return self.dir / "spool"
 
     @property

@@ -1,6 +1,8 @@
 """Queue rows and their states; every state change goes through a function named after it."""
 import enum
-from dataclasses import dataclass, replace
+import secrets
+import time
+from dataclasses import dataclass
 
 import aiosqlite
 
@@ -65,6 +67,11 @@ async def _event(tx: aiosqlite.Connection, message_id: str, now: float, state: s
     )
 
 
+def new_queue_id() -> str:
+    """Time-ordered, unique, short enough to read aloud over the phone."""
+    return f"{int(time.time() * 1000):011X}{secrets.token_hex(3).upper()}"
+
+
 async def insert_message(
     db: Database,
     *,
@@ -72,18 +79,22 @@ async def insert_message(
     account: str,
     sender: str,
     recipients: list[str],
-    size: int,
+    content: bytes,
     now: float,
 ) -> None:
+    """Queue a message durably: when this returns, the 250 may be given."""
     async with db.transaction() as tx:
         await tx.execute(
             "INSERT INTO messages (id, state, account, sender, size, received_at,"
             " next_attempt_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (queue_id, MessageState.QUEUED, account, sender, size, now, now, now),
+            (queue_id, MessageState.QUEUED, account, sender, len(content), now, now, now),
         )
         await tx.executemany(
             "INSERT INTO recipients (message_id, address, state, updated_at) VALUES (?, ?, ?, ?)",
             [(queue_id, address, RecipientState.PENDING, now) for address in recipients],
+        )
+        await tx.execute(
+            "INSERT INTO message_contents (message_id, content) VALUES (?, ?)", (queue_id, content)
         )
         await _event(tx, queue_id, now, MessageState.QUEUED, f"from {sender} to {', '.join(recipients)}")
 
@@ -121,27 +132,27 @@ async def next_due_at(db: Database, paused: set[str]) -> float | None:
     return row[0]
 
 
-async def claim_due(
-    db: Database, now: float, paused: set[str], limit: int = 100
-) -> list[QueuedMessage]:
-    """Mark due messages active and return them, grouped by account, oldest first."""
-    async with db.transaction() as tx:
-        async with tx.execute(
-            "SELECT * FROM messages WHERE state IN (?, ?) AND next_attempt_at <= ?"
-            + _not_paused(paused)
-            + " ORDER BY account, next_attempt_at, id LIMIT ?",
-            (MessageState.QUEUED, MessageState.DEFERRED, now, *paused, limit),
-        ) as cursor:
-            rows = list(await cursor.fetchall())
-        await tx.executemany(
-            "UPDATE messages SET state = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?",
-            [(MessageState.ACTIVE, now, row["id"]) for row in rows],
-        )
-    claimed = []
-    for row in rows:
-        message = _message(row, await _recipients(db, row["id"]))
-        claimed.append(replace(message, attempts=message.attempts + 1))
-    return claimed
+async def claim_next(db: Database, now: float, paused: set[str]) -> QueuedMessage | None:
+    """Mark the oldest due message active and being sent, and return it.
+
+    One statement: the mark is committed before anything goes to the provider, so a
+    crash while the message is sent counts against it (recover_active).
+    """
+    rows = await db.execute_returning(
+        "UPDATE messages SET state = ?, sending = 1, attempts = attempts + 1, updated_at = ?"
+        " WHERE id = (SELECT id FROM messages WHERE state IN (?, ?) AND next_attempt_at <= ?"
+        + _not_paused(paused)
+        + " ORDER BY next_attempt_at, id LIMIT 1) RETURNING *",
+        (MessageState.ACTIVE, now, MessageState.QUEUED, MessageState.DEFERRED, now, *paused),
+    )
+    if not rows:
+        return None
+    return _message(rows[0], await _recipients(db, rows[0]["id"]))
+
+
+async def content_of(db: Database, queue_id: str) -> bytes | None:
+    row = await db.fetchone("SELECT content FROM message_contents WHERE message_id = ?", (queue_id,))
+    return row[0] if row else None
 
 
 async def record_attempt(
@@ -174,28 +185,9 @@ async def record_attempt(
             (new_state, next_attempt_at, reason, now, message.id),
         )
         await _event(tx, message.id, now, new_state, reason)
+        if new_state in (MessageState.DELIVERED, MessageState.FAILED):
+            await tx.execute("DELETE FROM message_contents WHERE message_id = ?", (message.id,))
     return new_state
-
-
-async def mark_sending(db: Database, queue_id: str) -> None:
-    """Committed before the message goes to the provider: a crash now counts against it.
-
-    Not fsync'd: the mark exists to catch a message that crashes the process, and a
-    commit in WAL mode survives the process; a power cut losing it loses nothing else.
-    """
-    await db.execute_unsynced("UPDATE messages SET sending = 1 WHERE id = ?", (queue_id,))
-
-
-async def return_to_queue(db: Database, message: QueuedMessage, now: float, reason: str) -> None:
-    """Give back a claimed message untried (shutdown, paused account): the attempt does not count."""
-    state = MessageState.DEFERRED if message.attempts > 1 else MessageState.QUEUED
-    async with db.transaction() as tx:
-        await tx.execute(
-            "UPDATE messages SET state = ?, sending = 0, attempts = attempts - 1, updated_at = ?"
-            " WHERE id = ?",
-            (state, now, message.id),
-        )
-        await _event(tx, message.id, now, state, reason)
 
 
 async def hold(db: Database, queue_id: str, now: float, reason: str) -> None:
@@ -257,7 +249,3 @@ async def unfinished(db: Database) -> list[aiosqlite.Row]:
         " WHERE state NOT IN (?, ?) ORDER BY received_at, id",
         (MessageState.DELIVERED, MessageState.FAILED),
     )
-
-
-async def known_ids(db: Database) -> set[str]:
-    return {row["id"] for row in await db.fetchall("SELECT id FROM messages")}

@@ -1,5 +1,4 @@
 """The plaintext SMTP listener for legacy clients: truthful AUTH, no open relay, durable 250."""
-import asyncio
 import base64
 import binascii
 import inspect
@@ -15,7 +14,6 @@ from daemon.auth import Authenticator, AuthVerdict
 from daemon.config import ConfigHolder
 from daemon.db.connect import Database
 from daemon.smtp_protocol import RelaySMTP, reflected_names
-from daemon.spool import Spool, new_queue_id
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +37,12 @@ class RelayHandler:
         self,
         settings: ConfigHolder,
         db: Database,
-        spool: Spool,
         authenticator: Authenticator,
         on_queued: Callable[[], None],
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._settings = settings
         self._db = db
-        self._spool = spool
         self._authenticator = authenticator
         self._on_queued = on_queued
         self._clock = clock
@@ -154,21 +150,19 @@ class RelayHandler:
         if has_bare_line_end(content):
             log.warning("refused a message from %s with bare CR/LF", envelope.mail_from)
             return BARE_LINE_END
-        queue_id = new_queue_id()
+        queue_id = queue.new_queue_id()
         try:
-            await asyncio.to_thread(self._spool.write, queue_id, content)
             await queue.insert_message(
                 self._db,
                 queue_id=queue_id,
                 account=getattr(session, "account", ""),
                 sender=envelope.mail_from,
                 recipients=list(envelope.rcpt_tos),
-                size=len(content),
+                content=content,
                 now=self._clock(),
             )
         except Exception:
             log.exception("could not store a message from %s", envelope.mail_from)
-            await self._discard(queue_id)
             return STORAGE_FAILED
         log.info(
             "%s: queued from=<%s> to=%d size=%d",
@@ -176,13 +170,6 @@ class RelayHandler:
         )
         self._on_queued()
         return f"250 2.0.0 Ok: queued as {queue_id}"
-
-    async def _discard(self, queue_id: str) -> None:
-        """Remove what a failed store left; the client was not told 250, so it still has the mail."""
-        try:
-            await asyncio.to_thread(self._spool.remove, queue_id)
-        except OSError as error:
-            log.error("%s: could not remove the unacknowledged spool file: %s", queue_id, error)
 
 
 def has_bare_line_end(content: bytes) -> bool:

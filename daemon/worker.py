@@ -11,7 +11,6 @@ from daemon.db.connect import Database
 from daemon.delivery import AttemptResult, Outcome, Transport, all_recipients
 from daemon.maildir import Maildir
 from daemon.queue import MessageState, QueuedMessage, RecipientOutcome, RecipientState
-from daemon.spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -30,19 +29,18 @@ class DeliveryWorker:
         *,
         settings: ConfigHolder,
         db: Database,
-        spool: Spool,
         transport: Transport,
         bounces: Maildir,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._settings = settings
         self._db = db
-        self._spool = spool
         self._transport = transport
         self._bounces = bounces
         self._clock = clock
         self._wake = asyncio.Event()
         self._stopping = False
+        self._pauses: dict[str, float] | None = None  # account: paused until
 
     def wake(self) -> None:
         self._wake.set()
@@ -58,38 +56,37 @@ class DeliveryWorker:
             await self._wake.wait()
         await self._transport.close()
 
-    async def paused_accounts(self, now: float) -> set[str]:
-        rows = await self._db.fetchall("SELECT username FROM account_pauses WHERE until > ?", (now,))
-        return {row["username"] for row in rows}
+    async def _load_pauses(self) -> None:
+        """Pauses survive a restart; after that this runner is their only writer."""
+        rows = await self._db.fetchall("SELECT username, until FROM account_pauses")
+        self._pauses = {row["username"]: row["until"] for row in rows}
+
+    def _paused(self, now: float) -> set[str]:
+        return {account for account, until in self._pauses.items() if until > now}
 
     async def run_once(self, now: float) -> int:
         """Attempt every message due at ``now``; returns how many were attempted."""
-        paused = await self.paused_accounts(now)
+        if self._pauses is None:
+            await self._load_pauses()
+        paused = self._paused(now)
         attempted = 0
         while not self._stopping:
-            claimed = await queue.claim_due(self._db, now, paused)
-            if not claimed:
+            message = await queue.claim_next(self._db, now, paused)
+            if message is None:
                 break
-            for message in claimed:
-                if self._stopping or message.account in paused:
-                    reason = "shutting down" if self._stopping else "account paused"
-                    await queue.return_to_queue(self._db, message, self._clock(), reason)
-                    continue
-                if await self._attempt(message):
-                    paused.add(message.account)
-                attempted += 1
+            if await self._attempt(message):
+                paused.add(message.account)
+            attempted += 1
         return attempted
 
     async def _attempt(self, message: QueuedMessage) -> bool:
         """One delivery attempt; returns True when the provider blocked the account."""
-        try:
-            content = await asyncio.to_thread(self._spool.read, message.id)
-        except OSError as error:
-            reason = f"message file unreadable: {error}"
+        content = await queue.content_of(self._db, message.id)
+        if content is None:
+            reason = "message content missing from the database"
             log.error("%s: held: %s", message.id, reason)
             await queue.hold(self._db, message.id, self._clock(), reason)
             return False
-        await queue.mark_sending(self._db, message.id)
         try:
             result = await self._transport.deliver(message, content)
         except Exception as error:  # the edge of one message: log, keep the message, go on
@@ -116,19 +113,18 @@ class DeliveryWorker:
             else:
                 state, text = RecipientState.DEFERRED, r.reply_text
             outcomes.append(RecipientOutcome(r.recipient.id, state, r.reply_code, text))
-        for r, o in zip(result.results, outcomes):
-            log.info("%s: to=<%s> %s (%s)", message.id, r.recipient.address, o.state, o.reply_text)
         retry_at = now + backoff(message.attempts, delivery)
         new_state = await queue.record_attempt(
             self._db, message, outcomes, now=now, next_attempt_at=retry_at, reason=result.reason
         )
+        addresses = {r.id: r.address for r in message.recipients}
+        recipients = "; ".join(f"to=<{addresses[o.recipient_id]}> {o.state} ({o.reply_text})" for o in outcomes)
         if new_state is MessageState.DEFERRED:
-            log.info("%s: deferred for %.0f s: %s", message.id, retry_at - now, result.reason)
+            log.info("%s: deferred for %.0f s: %s", message.id, retry_at - now, recipients)
             return
+        log.info("%s: %s: %s", message.id, new_state, recipients)
         if new_state is MessageState.FAILED:
             await self._bounce(message, outcomes, content)
-        log.info("%s: %s", message.id, new_state)
-        await asyncio.to_thread(self._spool.remove, message.id)
 
     async def _bounce(
         self, message: QueuedMessage, outcomes: list[RecipientOutcome], content: bytes
@@ -150,6 +146,7 @@ class DeliveryWorker:
     async def _pause(self, account: str, reason: str) -> None:
         pause = self._settings.current.delivery.spam_block_pause
         until = self._clock() + pause
+        self._pauses[account] = until
         log.warning("account %s paused for %.0f s: %s", account, pause, reason)
         await self._db.execute(
             "INSERT INTO account_pauses (username, until, reason) VALUES (?, ?, ?)"
@@ -166,7 +163,7 @@ class DeliveryWorker:
                 break
             now = self._clock()
             await self._transport.close_idle(now)
-            due = await queue.next_due_at(self._db, await self.paused_accounts(now))
+            due = await queue.next_due_at(self._db, self._paused(now))
             wait = MAX_IDLE_WAIT if due is None else max(0.0, due - now)
             wait = min(wait, MAX_IDLE_WAIT, self._settings.current.delivery.connection_idle)
             try:

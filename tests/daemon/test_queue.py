@@ -16,7 +16,7 @@ async def db(tmp_path):
 async def insert(db, queue_id: str = "Q1") -> None:
     await queue.insert_message(
         db, queue_id=queue_id, account="a@example.test", sender="a@example.test",
-        recipients=["r1@example.ru", "r2@example.ru"], size=10, now=100.0,
+        recipients=["r1@example.ru", "r2@example.ru"], content=b"Subject: a\r\n\r\nb\r\n", now=100.0,
     )
 
 
@@ -28,9 +28,8 @@ async def state_of(db, queue_id: str = "Q1") -> MessageState:
 async def test_active_message_returns_to_queue_then_is_held_after_repeated_crashes(db):
     await insert(db)
     for crash in range(1, 4):
-        [claimed] = await queue.claim_due(db, now=200.0 * crash, paused=set())
-        assert claimed.attempts == crash
-        await queue.mark_sending(db, "Q1")
+        claimed = await queue.claim_next(db, now=200.0 * crash, paused=set())
+        assert claimed.id == "Q1" and claimed.attempts == crash
         requeued, held = await queue.recover_active(db, now=200.0 * crash + 1, max_recoveries=3)
         if crash < 3:
             assert requeued == ["Q1"] and held == []
@@ -38,40 +37,39 @@ async def test_active_message_returns_to_queue_then_is_held_after_repeated_crash
         else:
             assert requeued == [] and held == ["Q1"]
     assert await state_of(db) is MessageState.HOLD
-    assert await queue.claim_due(db, now=10_000.0, paused=set()) == []
+    assert await queue.claim_next(db, now=10_000.0, paused=set()) is None
     assert await queue.release(db, "Q1", now=10_001.0)
-    [claimed] = await queue.claim_due(db, now=10_002.0, paused=set())
+    claimed = await queue.claim_next(db, now=10_002.0, paused=set())
     assert claimed.id == "Q1"
 
 
 async def test_a_crash_counts_only_against_the_message_being_sent(db):
     await insert(db, "Q1")
     await insert(db, "Q2")
-    await queue.claim_due(db, now=200.0, paused=set())
-    await queue.mark_sending(db, "Q1")
+    await queue.claim_next(db, now=200.0, paused=set())
     await queue.recover_active(db, now=201.0, max_recoveries=3)
     rows = await db.fetchall("SELECT id, state, recoveries FROM messages ORDER BY id")
-    assert [tuple(r) for r in rows] == [("Q1", "deferred", 1), ("Q2", "deferred", 0)]
+    assert [tuple(r) for r in rows] == [("Q1", "deferred", 1), ("Q2", "queued", 0)]
+
+
+async def test_claims_come_oldest_first_and_only_when_due(db):
+    await insert(db, "Q2")
+    await db.execute("UPDATE messages SET next_attempt_at = 50 WHERE id = 'Q2'")
+    await insert(db, "Q1")
+    await db.execute("UPDATE messages SET next_attempt_at = 300 WHERE id = 'Q1'")
+    claimed = await queue.claim_next(db, now=200.0, paused=set())
+    assert claimed.id == "Q2" and [r.address for r in claimed.recipients] == ["r1@example.ru", "r2@example.ru"]
+    assert await queue.claim_next(db, now=200.0, paused=set()) is None
+    assert (await queue.claim_next(db, now=300.0, paused=set())).id == "Q1"
+    rows = await db.fetchall("SELECT id, state, sending, attempts FROM messages ORDER BY id")
+    assert [tuple(r) for r in rows] == [("Q1", "active", 1, 1), ("Q2", "active", 1, 1)]
 
 
 async def test_paused_accounts_are_not_claimed(db):
     await insert(db)
-    assert await queue.claim_due(db, now=200.0, paused={"a@example.test"}) == []
+    assert await queue.claim_next(db, now=200.0, paused={"a@example.test"}) is None
     assert await queue.next_due_at(db, {"a@example.test"}) is None
     assert await queue.next_due_at(db, set()) == 100.0
-
-
-async def test_every_change_is_an_event(db):
-    await insert(db)
-    [claimed] = await queue.claim_due(db, now=200.0, paused=set())
-    await queue.return_to_queue(db, claimed, now=201.0, reason="shutting down")
-    events = await db.fetchall("SELECT state, detail FROM message_events ORDER BY id")
-    assert [tuple(e) for e in events] == [
-        ("queued", "from a@example.test to r1@example.ru, r2@example.ru"),
-        ("queued", "shutting down"),
-    ]
-    [claimed] = await queue.claim_due(db, now=300.0, paused=set())
-    assert claimed.attempts == 1
 
 
 async def test_migrations_are_recorded(db):
@@ -97,8 +95,7 @@ async def test_account_search_index_follows_the_table(db):
     assert await search("Братислав") == []
 
 
-async def test_the_unsynced_sending_mark_leaves_every_other_commit_fsynced(db):
+async def test_every_commit_is_fsynced(db):
     await insert(db)
-    await queue.mark_sending(db, "Q1")
-    assert (await db.fetchone("SELECT sending FROM messages WHERE id = 'Q1'"))[0] == 1
+    await queue.claim_next(db, now=200.0, paused=set())
     assert (await db.fetchone("PRAGMA synchronous"))[0] == 2  # FULL

@@ -117,7 +117,7 @@ async def test_local_capture_says_plainly_it_did_not_send(tmp_path, relay_proces
     user, password = credentials[1], credentials[3]
     code, reply = await send(relay.smtp_port, user, ["resident@example.ru"], message(), (user, password))
     queue_id = reply.decode().rsplit(" ", 1)[1]
-    line = await relay.wait_for_line(f"{queue_id}: to=<resident@example.ru> delivered")
+    line = await relay.wait_for_line(f"{queue_id}: delivered: to=<resident@example.ru>")
     assert "captured locally, not sent" in line
     captured = list((tmp_path / "state" / "mail" / "captured" / "new").iterdir())
     assert len(captured) == 1 and b"Delivered-To: resident@example.ru" in captured[0].read_bytes()

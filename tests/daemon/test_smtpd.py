@@ -72,7 +72,7 @@ async def test_undeclared_oversized_data_gets_552_and_nothing_is_stored(relay_an
     )
     assert replies[6].startswith("552"), replies
     assert queued_count(config) == 0
-    assert list(config.storage.spool.joinpath("messages").iterdir()) == []
+    assert stored_contents(config) == []
 
 
 async def test_unauthenticated_mail_from_is_refused(relay_and_config):
@@ -125,10 +125,11 @@ async def test_bare_line_ends_are_refused(relay_and_config, smuggled):
 
 async def test_storage_failure_answers_451_and_keeps_nothing(relay_and_config):
     relay, config = relay_and_config
-    messages_dir = config.storage.spool / "messages"
-    messages_dir.rmdir()
-    messages_dir.write_text("not a directory")  # a broken disk, as far as the spool can tell
-    code, reply = await send(relay.smtp_port, SENDER, ["a@example.ru"], message(), (SENDER, PASSWORD))
+    # A full disk, as far as SQLite can tell: the database may not grow by a single page.
+    [(pages,)] = await relay.db.fetchall("PRAGMA page_count")
+    await relay.db.fetchall(f"PRAGMA max_page_count = {pages}")
+    big = message(body="\r\n".join(["x" * 70] * 300))
+    code, reply = await send(relay.smtp_port, SENDER, ["a@example.ru"], big, (SENDER, PASSWORD))
     assert code == 451 and reply.startswith(b"4.3.0")
     assert queued_count(config) == 0
 
@@ -140,7 +141,7 @@ async def test_250_carries_the_queue_id_of_a_durable_row(relay_and_config):
     with sqlite3.connect(config.storage.database) as db:
         state, = db.execute("SELECT state FROM messages WHERE id = ?", (queue_id,)).fetchone()
     assert state == "queued"
-    assert (config.storage.spool / "messages" / queue_id).read_bytes() == message()
+    assert stored_contents(config) == [message()]
 
 
 async def test_too_many_recipients_get_452(upstream, make_config, start_relay):
@@ -156,7 +157,8 @@ def plain_auth() -> bytes:
 
 
 def stored_contents(config) -> list[bytes]:
-    return [p.read_bytes() for p in sorted((config.storage.spool / "messages").iterdir())]
+    with sqlite3.connect(config.storage.database) as db:
+        return [row[0] for row in db.execute("SELECT content FROM message_contents ORDER BY message_id")]
 
 
 async def test_dots_are_unstuffed_and_pipelined_commands_survive_data(relay_and_config):

@@ -76,8 +76,8 @@ async def test_permanent_failure_fails_with_reason_and_bounces(upstream, relay_w
     assert "nobody@example.ru" in text and "550 5.1.1 No such user here" in text
     assert "a@example.ru" not in text.split("message/delivery-status")[1].split("rfc822-headers")[0]
     assert [r.recipients for r in upstream.received] == [["a@example.ru"]]
-    # The spool file goes once the message is final.
-    assert list((config.storage.spool / "messages").iterdir()) == []
+    # The content goes once the message is final.
+    assert rows(config, "SELECT COUNT(*) FROM message_contents") == [(0,)]
 
 
 async def test_expiry_fails_and_bounces(upstream, relay_with_clock):
