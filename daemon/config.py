@@ -181,6 +181,7 @@ class DeliveryConfig:
     auth_cache: float
     spam_block_pause: float
     max_recoveries: int
+    connections: int
 
 
 @dataclass(frozen=True)
@@ -405,6 +406,7 @@ def _delivery(section: _Section) -> DeliveryConfig:
         auth_cache=section.duration("auth_cache", "5m"),
         spam_block_pause=section.duration("spam_block_pause", "1h"),
         max_recoveries=section.integer("max_recoveries", 3, minimum=1),
+        connections=section.integer("connections", 2, minimum=1, maximum=10),
     )
     if config.max_backoff < config.min_backoff:
         raise section.error("max_backoff", "must not be shorter than min_backoff")

@@ -103,13 +103,18 @@ class PasswordSource(Protocol):
 
 
 class UpstreamTransport:
-    """Sends over one verified TLS connection per account, reused with RSET between messages."""
+    """Sends over verified TLS connections kept open per account, reused with RSET.
+
+    A connection is lent to one delivery at a time and comes back when the message is
+    done, so there are as many per account as deliveries run at once ([delivery]
+    connections), and no more.
+    """
 
     def __init__(self, settings: ConfigHolder, passwords: PasswordSource, clock: Callable[[], float]) -> None:
         self._settings = settings
         self._passwords = passwords
         self._clock = clock
-        self._connections: dict[str, _Connection] = {}
+        self._idle: dict[str, list[_Connection]] = {}
 
     async def deliver(self, message: QueuedMessage, content: bytes) -> AttemptResult:
         password = await self._passwords.password(message.account)
@@ -128,37 +133,41 @@ class UpstreamTransport:
         self, message: QueuedMessage, content: bytes, password: str, *, reuse: bool
     ) -> AttemptResult | None:
         try:
-            connection = await self._connection(message.account, password, reuse=reuse)
+            connection = await self._borrow(message.account, password, reuse=reuse)
         except UpstreamFailure as failure:
             if failure.is_auth_refusal:
                 self._passwords.refused(message.account)
             return _temporary(message, failure.reply_code, failure.detail)
         was_used = connection.used
         try:
-            return await self._send(connection, message, content)
+            result = await self._send(connection, message, content)
         except aiosmtplib.SMTPServerDisconnected as error:
-            await self._drop(message.account)
+            await close_session(connection.smtp)
             return None if was_used else _temporary(message, None, f"connection lost: {error}")
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
-            await self._drop(message.account)
+            await close_session(connection.smtp)
             return _temporary(message, None, f"transaction failed: {error or type(error).__name__}")
-        finally:
-            connection.last_used = self._clock()
-            connection.used = True
+        except BaseException:
+            await close_session(connection.smtp)
+            raise
+        connection.used, connection.last_used = True, self._clock()
+        self._idle.setdefault(message.account, []).append(connection)
+        return result
 
-    async def _connection(self, account: str, password: str, *, reuse: bool) -> _Connection:
+    async def _borrow(self, account: str, password: str, *, reuse: bool) -> _Connection:
+        """The most recently used idle connection that still fits, or a new one."""
         upstream = self._settings.current.upstream_smtp
-        existing = self._connections.get(account)
-        if (
-            existing and reuse and existing.smtp.is_connected
-            and existing.password == password and existing.upstream == upstream
-        ):
-            return existing
-        await self._drop(account)
+        idle = self._idle.get(account, [])
+        while idle:
+            connection = idle.pop()
+            if (
+                reuse and connection.smtp.is_connected
+                and connection.password == password and connection.upstream == upstream
+            ):
+                return connection
+            await close_session(connection.smtp)
         smtp = await open_session(upstream, account, password)
-        connection = _Connection(smtp, password, upstream, self._clock())
-        self._connections[account] = connection
-        return connection
+        return _Connection(smtp, password, upstream, self._clock())
 
     async def _send(self, connection: _Connection, message: QueuedMessage, content: bytes) -> AttemptResult:
         smtp = connection.smtp
@@ -196,21 +205,18 @@ class UpstreamTransport:
         reason = "; ".join(r.reply_text for r in results if r.outcome is not Outcome.DELIVERED)
         return AttemptResult(results, reason or text)
 
-    async def _drop(self, account: str) -> None:
-        connection = self._connections.pop(account, None)
-        if connection:
-            await close_session(connection.smtp)
-
     async def close_idle(self, now: float) -> None:
-        idle = self._settings.current.delivery.connection_idle
-        for account, connection in list(self._connections.items()):
-            if now - connection.last_used >= idle:
+        idle_limit = self._settings.current.delivery.connection_idle
+        for account, connections in list(self._idle.items()):
+            for connection in [c for c in connections if now - c.last_used >= idle_limit]:
                 log.debug("closing idle upstream connection for %s", account)
-                await self._drop(account)
+                connections.remove(connection)
+                await close_session(connection.smtp)
 
     async def close(self) -> None:
-        for account in list(self._connections):
-            await self._drop(account)
+        for connections in list(self._idle.values()):
+            while connections:
+                await close_session(connections.pop().smtp)
 
 
 async def _data(smtp: aiosmtplib.SMTP, content: bytes) -> aiosmtplib.SMTPResponse:

@@ -1,6 +1,7 @@
 """Queue rows and their states; every state change goes through a function named after it."""
 import enum
 import secrets
+import sqlite3
 import time
 from dataclasses import dataclass
 
@@ -60,8 +61,8 @@ class RecipientOutcome:
     reply_text: str
 
 
-async def _event(tx: aiosqlite.Connection, message_id: str, now: float, state: str, detail: str) -> None:
-    await tx.execute(
+def _event(tx: sqlite3.Connection, message_id: str, now: float, state: str, detail: str) -> None:
+    tx.execute(
         "INSERT INTO message_events (message_id, at, state, detail) VALUES (?, ?, ?, ?)",
         (message_id, now, state, detail),
     )
@@ -70,6 +71,10 @@ async def _event(tx: aiosqlite.Connection, message_id: str, now: float, state: s
 def new_queue_id() -> str:
     """Time-ordered, unique, short enough to read aloud over the phone."""
     return f"{int(time.time() * 1000):011X}{secrets.token_hex(3).upper()}"
+
+
+# Each change below is one transaction made in a single trip to the database thread
+# (Database.write): the listener and the delivery lanes share one connection.
 
 
 async def insert_message(
@@ -83,23 +88,24 @@ async def insert_message(
     now: float,
 ) -> None:
     """Queue a message durably: when this returns, the 250 may be given."""
-    async with db.transaction() as tx:
-        await tx.execute(
+
+    def insert(tx: sqlite3.Connection) -> None:
+        tx.execute(
             "INSERT INTO messages (id, state, account, sender, size, received_at,"
             " next_attempt_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (queue_id, MessageState.QUEUED, account, sender, len(content), now, now, now),
         )
-        await tx.executemany(
+        tx.executemany(
             "INSERT INTO recipients (message_id, address, state, updated_at) VALUES (?, ?, ?, ?)",
             [(queue_id, address, RecipientState.PENDING, now) for address in recipients],
         )
-        await tx.execute(
-            "INSERT INTO message_contents (message_id, content) VALUES (?, ?)", (queue_id, content)
-        )
-        await _event(tx, queue_id, now, MessageState.QUEUED, f"from {sender} to {', '.join(recipients)}")
+        tx.execute("INSERT INTO message_contents (message_id, content) VALUES (?, ?)", (queue_id, content))
+        _event(tx, queue_id, now, MessageState.QUEUED, f"from {sender} to {', '.join(recipients)}")
+
+    await db.write(insert)
 
 
-def _message(row: aiosqlite.Row, recipients: list[aiosqlite.Row]) -> QueuedMessage:
+def _message(row: sqlite3.Row, recipients: list[sqlite3.Row]) -> QueuedMessage:
     return QueuedMessage(
         id=row["id"],
         account=row["account"],
@@ -110,12 +116,6 @@ def _message(row: aiosqlite.Row, recipients: list[aiosqlite.Row]) -> QueuedMessa
         recipients=tuple(
             Recipient(r["id"], r["address"], RecipientState(r["state"])) for r in recipients
         ),
-    )
-
-
-async def _recipients(db: Database, queue_id: str) -> list[aiosqlite.Row]:
-    return await db.fetchall(
-        "SELECT id, address, state FROM recipients WHERE message_id = ? ORDER BY id", (queue_id,)
     )
 
 
@@ -132,27 +132,38 @@ async def next_due_at(db: Database, paused: set[str]) -> float | None:
     return row[0]
 
 
-async def claim_next(db: Database, now: float, paused: set[str]) -> QueuedMessage | None:
-    """Mark the oldest due message active and being sent, and return it.
+@dataclass(frozen=True)
+class Claim:
+    message: QueuedMessage
+    content: bytes | None  # None: missing, which only a damaged database can cause
 
-    One statement: the mark is committed before anything goes to the provider, so a
-    crash while the message is sent counts against it (recover_active).
+
+async def claim_next(db: Database, now: float, paused: set[str]) -> Claim | None:
+    """Mark the oldest due message active and being sent, and return it with its content.
+
+    The mark is committed before anything goes to the provider, so a crash while the
+    message is sent counts against it (recover_active).
     """
-    rows = await db.execute_returning(
-        "UPDATE messages SET state = ?, sending = 1, attempts = attempts + 1, updated_at = ?"
-        " WHERE id = (SELECT id FROM messages WHERE state IN (?, ?) AND next_attempt_at <= ?"
-        + _not_paused(paused)
-        + " ORDER BY next_attempt_at, id LIMIT 1) RETURNING *",
-        (MessageState.ACTIVE, now, MessageState.QUEUED, MessageState.DEFERRED, now, *paused),
-    )
-    if not rows:
-        return None
-    return _message(rows[0], await _recipients(db, rows[0]["id"]))
 
+    def claim(tx: sqlite3.Connection) -> Claim | None:
+        row = tx.execute(
+            "UPDATE messages SET state = ?, sending = 1, attempts = attempts + 1, updated_at = ?"
+            " WHERE id = (SELECT id FROM messages WHERE state IN (?, ?) AND next_attempt_at <= ?"
+            + _not_paused(paused)
+            + " ORDER BY next_attempt_at, id LIMIT 1) RETURNING *",
+            (MessageState.ACTIVE, now, MessageState.QUEUED, MessageState.DEFERRED, now, *paused),
+        ).fetchone()
+        if row is None:
+            return None
+        recipients = tx.execute(
+            "SELECT id, address, state FROM recipients WHERE message_id = ? ORDER BY id", (row["id"],)
+        ).fetchall()
+        content = tx.execute(
+            "SELECT content FROM message_contents WHERE message_id = ?", (row["id"],)
+        ).fetchone()
+        return Claim(_message(row, recipients), content[0] if content else None)
 
-async def content_of(db: Database, queue_id: str) -> bytes | None:
-    row = await db.fetchone("SELECT content FROM message_contents WHERE message_id = ?", (queue_id,))
-    return row[0] if row else None
+    return await db.write(claim)
 
 
 async def record_attempt(
@@ -173,43 +184,48 @@ async def record_attempt(
         new_state = MessageState.FAILED
     else:
         new_state = MessageState.DELIVERED
-    async with db.transaction() as tx:
-        await tx.executemany(
+
+    def record(tx: sqlite3.Connection) -> None:
+        tx.executemany(
             "UPDATE recipients SET state = ?, reply_code = ?, reply_text = ?, updated_at = ?"
             " WHERE id = ?",
             [(o.state, o.reply_code, o.reply_text, now, o.recipient_id) for o in outcomes],
         )
-        await tx.execute(
+        tx.execute(
             "UPDATE messages SET state = ?, sending = 0, next_attempt_at = ?, reason = ?,"
             " updated_at = ? WHERE id = ?",
             (new_state, next_attempt_at, reason, now, message.id),
         )
-        await _event(tx, message.id, now, new_state, reason)
+        _event(tx, message.id, now, new_state, reason)
         if new_state in (MessageState.DELIVERED, MessageState.FAILED):
-            await tx.execute("DELETE FROM message_contents WHERE message_id = ?", (message.id,))
+            tx.execute("DELETE FROM message_contents WHERE message_id = ?", (message.id,))
+
+    await db.write(record)
     return new_state
 
 
 async def hold(db: Database, queue_id: str, now: float, reason: str) -> None:
-    async with db.transaction() as tx:
-        await tx.execute(
-            "UPDATE messages SET state = ?, reason = ?, updated_at = ? WHERE id = ?",
+    def park(tx: sqlite3.Connection) -> None:
+        tx.execute(
+            "UPDATE messages SET state = ?, sending = 0, reason = ?, updated_at = ? WHERE id = ?",
             (MessageState.HOLD, reason, now, queue_id),
         )
-        await _event(tx, queue_id, now, MessageState.HOLD, reason)
+        _event(tx, queue_id, now, MessageState.HOLD, reason)
+
+    await db.write(park)
 
 
 async def recover_active(
     db: Database, now: float, max_recoveries: int
 ) -> tuple[list[str], list[str]]:
-    """After a crash: claimed messages go back to the queue. The one that was being sent
+    """After a crash: claimed messages go back to the queue. One that was being sent
     counts a recovery, and after ``max_recoveries`` of them it is held for a person."""
-    requeued, held = [], []
-    async with db.transaction() as tx:
-        async with tx.execute(
+
+    def recover(tx: sqlite3.Connection) -> tuple[list[str], list[str]]:
+        requeued, held = [], []
+        rows = tx.execute(
             "SELECT id, sending, recoveries FROM messages WHERE state = ?", (MessageState.ACTIVE,)
-        ) as cursor:
-            rows = list(await cursor.fetchall())
+        ).fetchall()
         for row in rows:
             recoveries = row["recoveries"] + row["sending"]
             if recoveries >= max_recoveries:
@@ -219,27 +235,32 @@ async def recover_active(
             else:
                 state, reason = MessageState.DEFERRED, "recovered after an unclean shutdown"
                 requeued.append(row["id"])
-            await tx.execute(
+            tx.execute(
                 "UPDATE messages SET state = ?, sending = 0, recoveries = ?, next_attempt_at = ?,"
                 " reason = ?, updated_at = ? WHERE id = ?",
                 (state, recoveries, now, reason, now, row["id"]),
             )
-            await _event(tx, row["id"], now, state, reason)
-    return requeued, held
+            _event(tx, row["id"], now, state, reason)
+        return requeued, held
+
+    return await db.write(recover)
 
 
 async def release(db: Database, queue_id: str, now: float) -> bool:
     """A person releases a held message back into the queue."""
-    async with db.transaction() as tx:
-        cursor = await tx.execute(
+
+    def unpark(tx: sqlite3.Connection) -> bool:
+        cursor = tx.execute(
             "UPDATE messages SET state = ?, recoveries = 0, next_attempt_at = ?, reason = '',"
             " updated_at = ? WHERE id = ? AND state = ?",
             (MessageState.DEFERRED, now, now, queue_id, MessageState.HOLD),
         )
-        released = cursor.rowcount == 1
-        if released:
-            await _event(tx, queue_id, now, MessageState.DEFERRED, "released by a person")
-    return released
+        if cursor.rowcount != 1:
+            return False
+        _event(tx, queue_id, now, MessageState.DEFERRED, "released by a person")
+        return True
+
+    return await db.write(unpark)
 
 
 async def unfinished(db: Database) -> list[aiosqlite.Row]:

@@ -65,23 +65,32 @@ class DeliveryWorker:
         return {account for account, until in self._pauses.items() if until > now}
 
     async def run_once(self, now: float) -> int:
-        """Attempt every message due at ``now``; returns how many were attempted."""
+        """Attempt every message due at ``now`` (or by the clock, if later), in
+        [delivery] connections lanes at once; returns how many were attempted."""
         if self._pauses is None:
             await self._load_pauses()
         paused = self._paused(now)
+        async with asyncio.TaskGroup() as lanes:
+            counts = [
+                lanes.create_task(self._lane(now, paused))
+                for _ in range(self._settings.current.delivery.connections)
+            ]
+        return sum(count.result() for count in counts)
+
+    async def _lane(self, now: float, paused: set[str]) -> int:
+        """Claim and attempt one message after another; lanes share ``paused``."""
         attempted = 0
         while not self._stopping:
-            message = await queue.claim_next(self._db, now, paused)
-            if message is None:
+            claim = await queue.claim_next(self._db, max(now, self._clock()), paused)
+            if claim is None:
                 break
-            if await self._attempt(message):
-                paused.add(message.account)
+            if await self._attempt(claim.message, claim.content):
+                paused.add(claim.message.account)
             attempted += 1
         return attempted
 
-    async def _attempt(self, message: QueuedMessage) -> bool:
+    async def _attempt(self, message: QueuedMessage, content: bytes | None) -> bool:
         """One delivery attempt; returns True when the provider blocked the account."""
-        content = await queue.content_of(self._db, message.id)
         if content is None:
             reason = "message content missing from the database"
             log.error("%s: held: %s", message.id, reason)

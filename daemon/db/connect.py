@@ -1,9 +1,10 @@
 """Opening the shared SQLite database: WAL, foreign keys, durable commits."""
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -14,6 +15,21 @@ from daemon.db.migrate import migrate
 # 10 minutes for its reply to DATA (RFC 5321 4.5.3.2.6), so mail queues behind it rather
 # than getting 451.
 BUSY_TIMEOUT_MS = 60_000
+
+
+T = TypeVar("T")
+
+
+def _in_transaction(connection: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(connection)
+    except BaseException:
+        if connection.in_transaction:  # some errors (a full disk) have rolled it back already
+            connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+    return result
 
 
 class Database:
@@ -40,6 +56,18 @@ class Database:
                 raise
             await self.connection.execute("COMMIT")
 
+    async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` as one transaction in aiosqlite's thread, in a single trip.
+
+        The queue's transactions go this way. Statement by statement, each one would be a
+        trip, and the write lock would be held across that many turns of a busy event
+        loop: measured, 3.6 ms per delivery record instead of 1. aiosqlite has no public
+        call for a whole function; Connection._execute is the one all its calls go
+        through (tests/daemon/test_db.py fails if an upgrade takes it away).
+        """
+        async with self._lock:
+            return await self.connection._execute(_in_transaction, self.connection._conn, work)
+
     # Each call below is one trip to aiosqlite's thread (about 70 µs of CPU here): the
     # message path makes a dozen of them, so none spends a trip on closing a cursor.
 
@@ -57,10 +85,6 @@ class Database:
         async with self._lock:
             cursor = await self.connection.execute(sql, tuple(params))
             return cursor.rowcount
-
-    async def execute_returning(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        """One statement with a RETURNING clause, in its own transaction; the rows it returned."""
-        return await self.fetchall(sql, params)
 
     async def close(self) -> None:
         await self.connection.close()

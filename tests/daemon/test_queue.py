@@ -13,10 +13,13 @@ async def db(tmp_path):
         yield database
 
 
+CONTENT = b"Subject: a\r\n\r\nb\r\n"
+
+
 async def insert(db, queue_id: str = "Q1") -> None:
     await queue.insert_message(
         db, queue_id=queue_id, account="a@example.test", sender="a@example.test",
-        recipients=["r1@example.ru", "r2@example.ru"], content=b"Subject: a\r\n\r\nb\r\n", now=100.0,
+        recipients=["r1@example.ru", "r2@example.ru"], content=CONTENT, now=100.0,
     )
 
 
@@ -28,7 +31,7 @@ async def state_of(db, queue_id: str = "Q1") -> MessageState:
 async def test_active_message_returns_to_queue_then_is_held_after_repeated_crashes(db):
     await insert(db)
     for crash in range(1, 4):
-        claimed = await queue.claim_next(db, now=200.0 * crash, paused=set())
+        claimed = (await queue.claim_next(db, now=200.0 * crash, paused=set())).message
         assert claimed.id == "Q1" and claimed.attempts == crash
         requeued, held = await queue.recover_active(db, now=200.0 * crash + 1, max_recoveries=3)
         if crash < 3:
@@ -39,8 +42,8 @@ async def test_active_message_returns_to_queue_then_is_held_after_repeated_crash
     assert await state_of(db) is MessageState.HOLD
     assert await queue.claim_next(db, now=10_000.0, paused=set()) is None
     assert await queue.release(db, "Q1", now=10_001.0)
-    claimed = await queue.claim_next(db, now=10_002.0, paused=set())
-    assert claimed.id == "Q1"
+    claim = await queue.claim_next(db, now=10_002.0, paused=set())
+    assert claim.message.id == "Q1" and claim.content == CONTENT
 
 
 async def test_a_crash_counts_only_against_the_message_being_sent(db):
@@ -57,10 +60,10 @@ async def test_claims_come_oldest_first_and_only_when_due(db):
     await db.execute("UPDATE messages SET next_attempt_at = 50 WHERE id = 'Q2'")
     await insert(db, "Q1")
     await db.execute("UPDATE messages SET next_attempt_at = 300 WHERE id = 'Q1'")
-    claimed = await queue.claim_next(db, now=200.0, paused=set())
+    claimed = (await queue.claim_next(db, now=200.0, paused=set())).message
     assert claimed.id == "Q2" and [r.address for r in claimed.recipients] == ["r1@example.ru", "r2@example.ru"]
     assert await queue.claim_next(db, now=200.0, paused=set()) is None
-    assert (await queue.claim_next(db, now=300.0, paused=set())).id == "Q1"
+    assert (await queue.claim_next(db, now=300.0, paused=set())).message.id == "Q1"
     rows = await db.fetchall("SELECT id, state, sending, attempts FROM messages ORDER BY id")
     assert [tuple(r) for r in rows] == [("Q1", "active", 1, 1), ("Q2", "active", 1, 1)]
 

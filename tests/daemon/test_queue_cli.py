@@ -16,8 +16,8 @@ async def test_a_held_message_is_listed_and_released(tmp_path):
             )
         await db.execute("UPDATE messages SET next_attempt_at = 1e12 WHERE id = 'WAITING2'")
         for crash in range(3):
-            claimed = await queue.claim_next(db, now=200.0 + crash, paused=set())
-            assert claimed.id == "HELD1"
+            claim = await queue.claim_next(db, now=200.0 + crash, paused=set())
+            assert claim.message.id == "HELD1"
             await queue.recover_active(db, now=200.0 + crash, max_recoveries=3)
 
     code, output = await run_cli("queue", "list", "--config", str(config_path))

@@ -13,6 +13,10 @@ def rows(config, sql: str, *params) -> list[tuple]:
         return db.execute(sql, params).fetchall()
 
 
+def config_of(relay):
+    return relay.settings.current
+
+
 def message_state(config) -> tuple[str, str]:
     [(state, reason)] = rows(config, "SELECT state, reason FROM messages")
     return state, reason
@@ -100,10 +104,11 @@ async def test_spam_block_pauses_the_account(upstream, relay_with_clock):
     for n in range(3):
         await send(relay.smtp_port, SENDER, ["a@example.ru"], message(subject=f"n{n}"), (SENDER, PASSWORD))
     await relay.worker.run_once(clock())
-    # One try, then the account is paused: the other two were not sent at all.
-    assert upstream.mail_commands == 1
+    # One try on each of the two connections, then the account is paused: the third
+    # message was not sent at all.
+    assert upstream.mail_commands == 2
     states = sorted(state for (state,) in rows(config, "SELECT state FROM messages"))
-    assert states == ["deferred", "queued", "queued"]
+    assert states == ["deferred", "deferred", "queued"]
     [(until, reason)] = rows(config, "SELECT until, reason FROM account_pauses")
     assert until == clock() + 3600 and "SPAM" in reason
     clock.advance(1800)
@@ -114,14 +119,23 @@ async def test_spam_block_pauses_the_account(upstream, relay_with_clock):
     assert len(upstream.received) == 3
 
 
-async def test_one_connection_serves_consecutive_messages(upstream, relay_with_clock):
-    relay, config, clock = relay_with_clock
-    for n in range(5):
+@pytest.mark.parametrize("connections", [1, 2, 3])
+async def test_each_connection_serves_message_after_message(upstream, make_config, start_relay, connections):
+    clock = Clock()
+    relay = await start_relay(make_config(upstream, delivery={"connections": connections}), clock=clock, run_worker=False)
+    await store_password(relay)
+    for n in range(9):
         await send(relay.smtp_port, SENDER, ["a@example.ru"], message(subject=f"n{n}"), (SENDER, PASSWORD))
     connections_for_auth = upstream.connections
-    await relay.worker.run_once(clock())
-    assert len(upstream.received) == 5
-    assert upstream.connections - connections_for_auth == 1
+    assert await relay.worker.run_once(clock()) == 9
+    assert sorted(r.content for r in upstream.received) == sorted(message(subject=f"n{n}") for n in range(9))
+    assert upstream.connections - connections_for_auth == connections
+    assert [state for (state,) in rows(config_of(relay), "SELECT DISTINCT state FROM messages")] == ["delivered"]
+    # Kept open for the next batch, every one of them.
+    assert await relay.worker.run_once(clock()) == 0
+    await send(relay.smtp_port, SENDER, ["a@example.ru"], message(subject="later"), (SENDER, PASSWORD))
+    assert await relay.worker.run_once(clock()) == 1
+    assert upstream.connections - connections_for_auth == connections
 
 
 async def test_idle_connection_is_closed(upstream, make_config, start_relay):

@@ -1,0 +1,54 @@
+"""Database.write: a whole transaction in one trip, all or nothing."""
+import sqlite3
+
+import aiosqlite
+import pytest
+
+from daemon.db.connect import opened
+
+
+@pytest.fixture
+async def db(tmp_path):
+    async with opened(tmp_path / "t.db") as database:
+        await database.execute("CREATE TABLE t (x INTEGER NOT NULL)")
+        yield database
+
+
+def test_aiosqlite_still_has_the_call_write_relies_on():
+    assert callable(getattr(aiosqlite.Connection, "_execute", None))
+    assert isinstance(getattr(aiosqlite.Connection, "_conn", None), property)
+
+
+async def test_a_write_commits_every_statement_and_returns_the_result(db):
+    def work(tx: sqlite3.Connection) -> int:
+        tx.executemany("INSERT INTO t (x) VALUES (?)", [(1,), (2,)])
+        return tx.execute("SELECT SUM(x) FROM t").fetchone()[0]
+
+    assert await db.write(work) == 3
+    assert [tuple(r) for r in await db.fetchall("SELECT x FROM t ORDER BY x")] == [(1,), (2,)]
+
+
+async def test_a_failing_write_leaves_nothing_and_the_connection_usable(db):
+    def work(tx: sqlite3.Connection) -> None:
+        tx.execute("INSERT INTO t (x) VALUES (1)")
+        tx.execute("INSERT INTO t (x) VALUES (NULL)")
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.write(work)
+    assert await db.fetchall("SELECT x FROM t") == []
+    await db.write(lambda tx: tx.execute("INSERT INTO t (x) VALUES (7)"))
+    assert [tuple(r) for r in await db.fetchall("SELECT x FROM t")] == [(7,)]
+
+
+async def test_a_write_on_a_full_disk_fails_cleanly(db):
+    [(pages,)] = await db.fetchall("PRAGMA page_count")
+    await db.fetchall(f"PRAGMA max_page_count = {pages}")
+
+    def work(tx: sqlite3.Connection) -> None:
+        tx.executemany("INSERT INTO t (x) VALUES (?)", [(n,) for n in range(100_000)])
+
+    with pytest.raises(sqlite3.OperationalError, match="full"):
+        await db.write(work)
+    await db.fetchall(f"PRAGMA max_page_count = {pages * 1000}")
+    await db.write(lambda tx: tx.execute("INSERT INTO t (x) VALUES (7)"))
+    assert [tuple(r) for r in await db.fetchall("SELECT x FROM t")] == [(7,)]
