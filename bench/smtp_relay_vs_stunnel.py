@@ -369,7 +369,7 @@ def reused_way(workdir: Path, provider: RealProvider, ca_file: Path) -> Iterator
 
 
 WAYS = {
-    "relay": ("epd-relay: plaintext, stored, one reused upstream TLS connection", relay_way),
+    "relay": ("epd-relay: plaintext, stored, sent over reused upstream TLS connections", relay_way),
     "stunnel": ("stunnel4 client mode: plaintext, one upstream TLS connection per message", stunnel_way),
     "direct": ("smtplib.SMTP_SSL straight to Postfix, one TLS connection per message", direct_way),
     "reused": (
