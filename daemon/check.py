@@ -52,7 +52,7 @@ async def check_pop3(config: UpstreamPop3Config, username: str, password: str) -
         return CheckReport(steps, ok=False)
     except (OSError, TimeoutError, EOFError) as error:
         steps.append(StepResult(Step.GREETING if len(steps) < 3 else Step.STAT, False,
-                                f"connection failed: {error or 'timed out'}"))
+                                f"connection failed: {str(error) or 'timed out'}"))
         return CheckReport(steps, ok=False)
     finally:
         stream.close()

@@ -23,7 +23,7 @@ async def open_socket(host: str, port: int, timeout: float) -> socket.socket:
         async with asyncio.timeout(timeout):
             addresses = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, TimeoutError) as error:
-        raise ConnectFailed(f"cannot resolve {host}: {error or 'timed out'}") from error
+        raise ConnectFailed(f"cannot resolve {host}: {str(error) or 'timed out'}") from error
     problems = []
     for family, kind, proto, _, address in addresses:
         sock = socket.socket(family, kind, proto)
@@ -34,7 +34,10 @@ async def open_socket(host: str, port: int, timeout: float) -> socket.socket:
                 await loop.sock_connect(sock, address)
         except (OSError, TimeoutError) as error:
             sock.close()
-            problems.append(f"{address[0]}: {error or 'timed out'}")
+            problems.append(f"{address[0]}: {str(error) or 'timed out'}")
             continue
+        except BaseException:  # cancelled: the caller never gets the socket to close
+            sock.close()
+            raise
         return sock
     raise ConnectFailed(f"cannot connect to {host} port {port}: {'; '.join(problems)}")

@@ -146,7 +146,7 @@ class UpstreamTransport:
             return None if was_used else _temporary(message, None, f"connection lost: {error}")
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
             await close_session(connection.smtp)
-            return _temporary(message, None, f"transaction failed: {error or type(error).__name__}")
+            return _temporary(message, None, f"transaction failed: {str(error) or type(error).__name__}")
         except BaseException:
             await close_session(connection.smtp)
             raise

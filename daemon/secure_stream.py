@@ -85,7 +85,11 @@ async def _open_one(
     except ConnectFailed as error:
         raise SecureStreamFailed(Step.CONNECT, str(error), f"cannot connect to {target}") from error
     report(StepResult(Step.CONNECT, True, f"connected to {sock.getpeername()[0]} port {target.port}"))
-    reader, writer = await asyncio.open_connection(sock=sock)
+    try:
+        reader, writer = await asyncio.open_connection(sock=sock)
+    except BaseException:
+        sock.close()
+        raise
     try:
         greeting = b""
         if prelude is not None:
@@ -93,7 +97,7 @@ async def _open_one(
                 async with asyncio.timeout(timeout):
                     greeting = await prelude(reader, writer)
             except (PreludeFailed, OSError, TimeoutError) as error:
-                detail = f"{target}: {error or 'timed out'}"
+                detail = f"{target}: {str(error) or 'timed out'}"
                 raise SecureStreamFailed(Step.STARTTLS, detail, str(error) or "timed out") from error
             report(StepResult(Step.STARTTLS, True, "server agreed to start TLS"))
         try:
@@ -102,7 +106,7 @@ async def _open_one(
         except ssl.SSLCertVerificationError as error:
             raise await _untrusted(target, name, prelude, error, timeout) from error
         except (ssl.SSLError, OSError, TimeoutError) as error:
-            detail = f"TLS handshake with {target} failed: {error or 'timed out'}"
+            detail = f"TLS handshake with {target} failed: {str(error) or 'timed out'}"
             raise SecureStreamFailed(Step.TLS, detail, "TLS handshake failed") from error
         report(tls_step(writer.get_extra_info("ssl_object")))
     except BaseException:
