@@ -142,7 +142,9 @@ async def claim_next(db: Database, now: float, paused: set[str]) -> Claim | None
     """Mark the oldest due message active and being sent, and return it with its content.
 
     The mark is committed before anything goes to the provider, so a crash while the
-    message is sent counts against it (recover_active).
+    message is sent counts against it (recover_active). It is not fsync'd: it only has
+    to survive the process, and a power cut that loses it loses no mail; one fsync less
+    per message is a third of the database's fsyncs while a batch flows.
     """
 
     def claim(tx: sqlite3.Connection) -> Claim | None:
@@ -163,7 +165,7 @@ async def claim_next(db: Database, now: float, paused: set[str]) -> Claim | None
         ).fetchone()
         return Claim(_message(row, recipients), content[0] if content else None)
 
-    return await db.write(claim)
+    return await db.write(claim, durable=False)
 
 
 async def record_attempt(

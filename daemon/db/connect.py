@@ -20,16 +20,22 @@ BUSY_TIMEOUT_MS = 60_000
 T = TypeVar("T")
 
 
-def _in_transaction(connection: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
-    connection.execute("BEGIN IMMEDIATE")
+def _in_transaction(connection: sqlite3.Connection, work: Callable[[sqlite3.Connection], T], durable: bool) -> T:
+    if not durable:
+        connection.execute("PRAGMA synchronous = NORMAL")
     try:
-        result = work(connection)
-    except BaseException:
-        if connection.in_transaction:  # some errors (a full disk) have rolled it back already
-            connection.execute("ROLLBACK")
-        raise
-    connection.execute("COMMIT")
-    return result
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(connection)
+        except BaseException:
+            if connection.in_transaction:  # some errors (a full disk) have rolled it back already
+                connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+        return result
+    finally:
+        if not durable:
+            connection.execute("PRAGMA synchronous = FULL")
 
 
 class Database:
@@ -56,8 +62,12 @@ class Database:
                 raise
             await self.connection.execute("COMMIT")
 
-    async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    async def write(self, work: Callable[[sqlite3.Connection], T], *, durable: bool = True) -> T:
         """Run ``work`` as one transaction in aiosqlite's thread, in a single trip.
+
+        ``durable=False`` commits without waiting for fsync: in WAL mode such a commit
+        still survives the process dying and may only be lost with the operating system
+        (and the next durable commit makes it durable too).
 
         The queue's transactions go this way. Statement by statement, each one would be a
         trip, and the write lock would be held across that many turns of a busy event
@@ -66,7 +76,7 @@ class Database:
         through (tests/daemon/test_db.py fails if an upgrade takes it away).
         """
         async with self._lock:
-            return await self.connection._execute(_in_transaction, self.connection._conn, work)
+            return await self.connection._execute(_in_transaction, self.connection._conn, work, durable)
 
     # Each call below is one trip to aiosqlite's thread (about 70 µs of CPU here): the
     # message path makes a dozen of them, so none spends a trip on closing a cursor.

@@ -52,3 +52,16 @@ async def test_a_write_on_a_full_disk_fails_cleanly(db):
     await db.fetchall(f"PRAGMA max_page_count = {pages * 1000}")
     await db.write(lambda tx: tx.execute("INSERT INTO t (x) VALUES (7)"))
     assert [tuple(r) for r in await db.fetchall("SELECT x FROM t")] == [(7,)]
+
+
+async def test_a_write_that_need_not_be_durable_leaves_later_commits_durable(db):
+    await db.write(lambda tx: tx.execute("INSERT INTO t (x) VALUES (1)"), durable=False)
+    assert (await db.fetchone("PRAGMA synchronous"))[0] == 2  # FULL again
+
+    def fail(tx: sqlite3.Connection) -> None:
+        raise RuntimeError("no")
+
+    with pytest.raises(RuntimeError):
+        await db.write(fail, durable=False)
+    assert (await db.fetchone("PRAGMA synchronous"))[0] == 2
+    assert [tuple(r) for r in await db.fetchall("SELECT x FROM t")] == [(1,)]
