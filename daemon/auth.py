@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from daemon import accounts
-from daemon.config import Config, ConfigHolder
+from daemon.config import Config, ConfigHolder, UpstreamSmtpConfig
 from daemon.credentials import Credentials
 from daemon.db.connect import Database
 from daemon.upstream import UpstreamFailure, close_session, open_session
@@ -35,9 +35,15 @@ class Authenticator:
         self._db = db
         self._credentials = credentials
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._checked_with: UpstreamSmtpConfig | None = None
 
     async def authenticate(self, username: str, password: str, now: float) -> AuthDecision:
         config = self._settings.current
+        if config.upstream_smtp != self._checked_with:
+            # Logins checked with other upstream settings (before a mail account was saved
+            # in the panel, or config.toml reloaded) say nothing about these.
+            self._credentials.forget_checks()
+            self._checked_with = config.upstream_smtp
         # One check per login at a time: a batch's next connections hit the cache, not the
         # provider (or, for local capture, not scrypt).
         async with self._locks[username]:

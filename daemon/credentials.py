@@ -27,6 +27,9 @@ class Credentials:
             return False
         return hmac.compare_digest(entry[0], self._digest(password))
 
+    def forget_checks(self) -> None:
+        self._checked.clear()
+
     def password(self, username: str) -> str | None:
         return self._passwords.get(username)
 

@@ -2,10 +2,12 @@
 import asyncio
 import smtplib
 import sqlite3
+from dataclasses import replace
 
 import pytest
 
 from tests.conftest import PASSWORD, SENDER, message, send
+from tests.fake_upstream import FakeUpstream
 
 
 def count(config, table: str) -> int:
@@ -93,3 +95,22 @@ def login_with_challenges(port: int, mechanism: str) -> int:
 async def test_plain_and_login_with_challenges(upstream, make_config, start_relay, mechanism):
     relay = await start_relay(make_config(upstream), run_worker=False)
     assert await asyncio.to_thread(login_with_challenges, relay.smtp_port, mechanism) == 235
+
+
+async def test_a_login_checked_with_the_old_provider_is_checked_again_with_the_new(
+    upstream, tls_files, make_config, start_relay
+):
+    relay = await start_relay(make_config(upstream), run_worker=False)
+    await send(relay.smtp_port, SENDER, ["a@example.ru"], message(), (SENDER, PASSWORD))
+    # The mail account is changed (as a save in the panel does) to a provider where this
+    # password is wrong: the cached check must not let it through.
+    other = await FakeUpstream(server_context=tls_files.good, users={SENDER: "another-password"}).start()
+    try:
+        current = relay.settings.current
+        relay.settings.current = replace(current, upstream_smtp=replace(current.upstream_smtp, port=other.port))
+        with pytest.raises(smtplib.SMTPAuthenticationError) as refused:
+            await send(relay.smtp_port, SENDER, ["a@example.ru"], message(subject="two"), (SENDER, PASSWORD))
+        assert refused.value.smtp_code == 535
+        assert SENDER in other.auth_attempts  # asked the new provider, not the cache
+    finally:
+        await other.stop()
