@@ -10,8 +10,6 @@ import logging
 import math
 from decimal import Decimal
 
-import openpyxl
-
 from panel.imports.report import ImportFailed
 
 log = logging.getLogger(__name__)
@@ -48,6 +46,10 @@ def cell_text(value: object) -> str:
 
 def xlsx_records(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
     """Every row of the first sheet as (row number, cell texts); empty rows included."""
+    # Imported here, when a workbook comes: openpyxl brings numpy, which cost the relay
+    # 0.5 s and 20 MiB at every start for an import made once a month.
+    import openpyxl
+
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
