@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import aiosmtplib
+from aiosmtplib.email import quote_address
 
 from daemon.config import ConfigHolder, UpstreamSmtpConfig
 from daemon.maildir import Maildir
+from daemon.pipelining import PipelinedSession
 from daemon.queue import QueuedMessage, Recipient
 from daemon.upstream import UpstreamFailure, close_session, open_session
 
@@ -89,11 +91,22 @@ class CaptureTransport:
 
 @dataclass
 class _Connection:
-    smtp: aiosmtplib.SMTP
+    smtp: aiosmtplib.SMTP  # after a take-over, only for the extensions EHLO named
+    pipe: PipelinedSession | None  # the provider offers PIPELINING: the transport is ours
     password: str
     upstream: UpstreamSmtpConfig  # a reload that changes it means a new connection
     last_used: float
     used: bool = False
+
+    @property
+    def is_connected(self) -> bool:
+        return self.pipe.is_connected if self.pipe else self.smtp.is_connected
+
+    async def close(self) -> None:
+        if self.pipe:
+            await self.pipe.quit()
+        else:
+            await close_session(self.smtp)
 
 
 class PasswordSource(Protocol):
@@ -142,13 +155,13 @@ class UpstreamTransport:
         try:
             result = await self._send(connection, message, content)
         except aiosmtplib.SMTPServerDisconnected as error:
-            await close_session(connection.smtp)
+            await connection.close()
             return None if was_used else _temporary(message, None, f"connection lost: {error}")
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
-            await close_session(connection.smtp)
+            await connection.close()
             return _temporary(message, None, f"transaction failed: {str(error) or type(error).__name__}")
         except BaseException:
-            await close_session(connection.smtp)
+            await connection.close()
             raise
         connection.used, connection.last_used = True, self._clock()
         self._idle.setdefault(message.account, []).append(connection)
@@ -161,23 +174,22 @@ class UpstreamTransport:
         while idle:
             connection = idle.pop()
             if (
-                reuse and connection.smtp.is_connected
+                reuse and connection.is_connected
                 and connection.password == password and connection.upstream == upstream
             ):
                 return connection
-            await close_session(connection.smtp)
+            await connection.close()
         smtp = await open_session(upstream, account, password)
-        return _Connection(smtp, password, upstream, self._clock())
+        pipe = PipelinedSession.take_over(smtp, upstream.timeout) if smtp.supports_extension("pipelining") else None
+        return _Connection(smtp, pipe, password, upstream, self._clock())
 
     async def _send(self, connection: _Connection, message: QueuedMessage, content: bytes) -> AttemptResult:
+        if connection.pipe:
+            return await _send_pipelined(connection, message, content)
         smtp = connection.smtp
         if connection.used:
             await smtp.rset()
-        options = []
-        if smtp.supports_extension("size"):
-            options.append(f"SIZE={len(content)}")
-        if smtp.supports_extension("8bitmime") and any(byte > 127 for byte in content):
-            options.append("BODY=8BITMIME")
+        options = _mail_options(smtp, content)
         try:
             await smtp.mail(message.sender, options=options)
         except aiosmtplib.SMTPResponseException as error:
@@ -196,14 +208,8 @@ class UpstreamTransport:
         try:
             reply = await _data(smtp, content)
         except aiosmtplib.SMTPResponseException as error:
-            refused = _refused(message, error.code, error.message, "DATA")
-            accepted_ids = {r.id for r in accepted}
-            results += [r for r in refused.results if r.recipient.id in accepted_ids]
-            return AttemptResult(results, refused.reason, refused.pause_account)
-        text = f"{reply.code} {reply.message}"
-        results += [RecipientResult(r, Outcome.DELIVERED, reply.code, text) for r in accepted]
-        reason = "; ".join(r.reply_text for r in results if r.outcome is not Outcome.DELIVERED)
-        return AttemptResult(results, reason or text)
+            return _result(message, results, accepted, error.code, error.message)
+        return _result(message, results, accepted, reply.code, reply.message)
 
     async def close_idle(self, now: float) -> None:
         idle_limit = self._settings.current.delivery.connection_idle
@@ -211,25 +217,88 @@ class UpstreamTransport:
             for connection in [c for c in connections if now - c.last_used >= idle_limit]:
                 log.debug("closing idle upstream connection for %s", account)
                 connections.remove(connection)
-                await close_session(connection.smtp)
+                await connection.close()
 
     async def close(self) -> None:
         for connections in list(self._idle.values()):
             while connections:
-                await close_session(connections.pop().smtp)
+                await connections.pop().close()
 
 
-async def _data(smtp: aiosmtplib.SMTP, content: bytes) -> aiosmtplib.SMTPResponse:
-    """DATA with the message as stored: it has CRLF line ends only (the listener refuses
-    anything else), so aiosmtplib's line-ending rewrite, the costliest step of sending an
-    80 KB message, is skipped; only the dots are stuffed (RFC 5321 4.5.2)."""
-    start = await smtp.execute_command(b"DATA")
-    if start.code != 354:
-        raise aiosmtplib.SMTPDataError(start.code, start.message)
+def _mail_options(smtp: aiosmtplib.SMTP, content: bytes) -> list[str]:
+    options = []
+    if smtp.supports_extension("size"):
+        options.append(f"SIZE={len(content)}")
+    if smtp.supports_extension("8bitmime") and any(byte > 127 for byte in content):
+        options.append("BODY=8BITMIME")
+    return options
+
+
+def _data_body(content: bytes) -> bytes:
+    """The message as stored, ready to follow DATA's 354: it has CRLF line ends only (the
+    listener refuses anything else), so aiosmtplib's line-ending rewrite, the costliest
+    step of sending an 80 KB message, is skipped; only the dots are stuffed (RFC 5321
+    4.5.2), and the end marker follows."""
     stuffed = (b"." if content.startswith(b".") else b"") + content.replace(b"\r\n.", b"\r\n..")
     if stuffed and not stuffed.endswith(b"\r\n"):
         stuffed += b"\r\n"
-    smtp.protocol.write(stuffed + b".\r\n")
+    return stuffed + b".\r\n"
+
+
+async def _send_pipelined(connection: _Connection, message: QueuedMessage, content: bytes) -> AttemptResult:
+    """RSET, MAIL, every RCPT and DATA in one write, then the body if DATA got 354."""
+    pipe = connection.pipe
+    recipients = message.open_recipients
+    options = "".join(f" {option}" for option in _mail_options(connection.smtp, content))
+    commands = [b"RSET\r\n"] if connection.used else []
+    commands.append(f"MAIL FROM:{quote_address(message.sender)}{options}\r\n".encode())
+    commands += [f"RCPT TO:{quote_address(r.address)}\r\n".encode() for r in recipients]
+    commands.append(b"DATA\r\n")
+    replies = await pipe.exchange(commands)
+    if connection.used:
+        rset = replies.pop(0)
+        if rset.code != 250:
+            raise aiosmtplib.SMTPResponseException(rset.code, f"RSET refused: {rset.text}")
+    mail, *rcpt_replies, data = replies
+    if data.code == 354:  # a provider that opens DATA nonetheless gets an empty message ended
+        if not 200 <= mail.code < 300 or not any(200 <= r.code < 300 for r in rcpt_replies):
+            await pipe.exchange([b".\r\n"])
+    if not 200 <= mail.code < 300:
+        return _refused(message, mail.code, mail.text, "MAIL FROM")
+    results: list[RecipientResult] = []
+    accepted: list[Recipient] = []
+    for recipient, reply in zip(recipients, rcpt_replies):
+        if 200 <= reply.code < 300:
+            accepted.append(recipient)
+        else:
+            results.append(RecipientResult(recipient, outcome_of(reply.code), reply.code, str(reply)))
+    if not accepted:
+        return AttemptResult(results, "; ".join(r.reply_text for r in results))
+    if data.code == 354:
+        [data] = await pipe.exchange([_data_body(content)])
+    return _result(message, results, accepted, data.code, data.text)
+
+
+def _result(
+    message: QueuedMessage, results: list[RecipientResult], accepted: list[Recipient], code: int, text: str
+) -> AttemptResult:
+    """The attempt's outcome once the provider answered the end of the message (or DATA)."""
+    if code != 250:
+        refused = _refused(message, code, text, "DATA")
+        accepted_ids = {r.id for r in accepted}
+        results += [r for r in refused.results if r.recipient.id in accepted_ids]
+        return AttemptResult(results, refused.reason, refused.pause_account)
+    reply = f"{code} {text}"
+    results += [RecipientResult(r, Outcome.DELIVERED, code, reply) for r in accepted]
+    reason = "; ".join(r.reply_text for r in results if r.outcome is not Outcome.DELIVERED)
+    return AttemptResult(results, reason or reply)
+
+
+async def _data(smtp: aiosmtplib.SMTP, content: bytes) -> aiosmtplib.SMTPResponse:
+    start = await smtp.execute_command(b"DATA")
+    if start.code != 354:
+        raise aiosmtplib.SMTPDataError(start.code, start.message)
+    smtp.protocol.write(_data_body(content))
     reply = await smtp.protocol.read_response(timeout=smtp.timeout)
     if reply.code != 250:
         raise aiosmtplib.SMTPDataError(reply.code, reply.message)

@@ -29,6 +29,12 @@ class _Handler:
     def __init__(self, upstream: "FakeUpstream") -> None:
         self.upstream = upstream
 
+    async def handle_EHLO(self, server, session, envelope, hostname, responses: list[str]) -> list[str]:
+        session.host_name = hostname
+        if self.upstream.pipelining:  # aiosmtpd reads pipelined commands either way
+            return [responses[0], "250-PIPELINING", *responses[1:]]
+        return responses
+
     async def handle_MAIL(self, server, session, envelope: Envelope, address, options) -> str:
         self.upstream.mail_commands += 1
         if self.upstream.behaviour.mail_reply:
@@ -84,11 +90,13 @@ class FakeUpstream:
         users: dict[str, str],
         implicit_tls: bool = True,
         offer_starttls: bool = True,
+        pipelining: bool = True,
     ) -> None:
         self.server_context = server_context
         self.users = users
         self.implicit_tls = implicit_tls
         self.offer_starttls = offer_starttls
+        self.pipelining = pipelining
         self.behaviour = Behaviour()
         self.received: list[Received] = []
         self.auth_attempts: list[str] = []

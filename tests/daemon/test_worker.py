@@ -5,7 +5,8 @@ import sqlite3
 import pytest
 
 from daemon.maildir import Maildir
-from tests.conftest import PASSWORD, SENDER, Clock, message, send, store_password
+from tests.conftest import PASSWORD, SENDER, USERS, Clock, message, send, store_password
+from tests.fake_upstream import FakeUpstream
 
 
 def rows(config, sql: str, *params) -> list[tuple]:
@@ -20,6 +21,15 @@ def config_of(relay):
 def message_state(config) -> tuple[str, str]:
     [(state, reason)] = rows(config, "SELECT state, reason FROM messages")
     return state, reason
+
+
+@pytest.fixture(params=["pipelined", "lock-step"])
+async def upstream(request, tls_files):
+    """Every case twice: the provider offers PIPELINING (like Postfix), or it does not."""
+    provider = FakeUpstream(server_context=tls_files.good, users=dict(USERS), pipelining=request.param == "pipelined")
+    await provider.start()
+    yield provider
+    await provider.stop()
 
 
 @pytest.fixture
