@@ -46,7 +46,7 @@ def make_bounce(message: QueuedMessage, failed: list[FailedRecipient], original:
     report["X-Epd-Relay-Queue-Id"] = message.id
     report.set_content("\n".join(lines_ru + ["", *lines_en]) + "\n")
     status = "\n".join(
-        [f"Reporting-MTA: dns; localhost", f"X-Epd-Relay-Queue-Id: {message.id}", ""]
+        ["Reporting-MTA: dns; localhost", f"X-Epd-Relay-Queue-Id: {message.id}", ""]
         + [
             part
             for f in failed

@@ -3,7 +3,6 @@
 The same steps serve delivery, the AUTH check and ``epd-relay check``; each step is
 reported through an optional callback so the check can show where it stopped.
 """
-import asyncio
 import socket
 import ssl
 

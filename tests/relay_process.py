@@ -58,7 +58,7 @@ class RelayProcess:
                         return line
                 seen = len(self.lines)
                 if self.process.returncode is not None and self._reader.done():
-                    raise AssertionError(f"relay exited; output:\n" + "\n".join(self.lines))
+                    raise AssertionError("relay exited; output:\n" + "\n".join(self.lines))
                 self._new_line.clear()
                 await self._new_line.wait()
 
