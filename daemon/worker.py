@@ -18,6 +18,15 @@ log = logging.getLogger(__name__)
 MAX_IDLE_WAIT = 60.0
 
 
+def _outcomes_text(message: QueuedMessage, outcomes: list[RecipientOutcome], state: MessageState) -> str:
+    """Each recipient with the provider's reply; its state only where it is not the message's."""
+    addresses = {r.id: r.address for r in message.recipients}
+    return "; ".join(
+        f"to=<{addresses[o.recipient_id]}>{'' if o.state == state else f' {o.state}'} ({o.reply_text})"
+        for o in outcomes
+    )
+
+
 def backoff(attempts: int, delivery: DeliveryConfig) -> float:
     """Exponential: min, 2*min, 4*min ... capped at max (Postfix's minimal/maximal_backoff_time)."""
     return min(delivery.max_backoff, delivery.min_backoff * 2 ** max(0, attempts - 1))
@@ -126,8 +135,7 @@ class DeliveryWorker:
         new_state = await queue.record_attempt(
             self._db, message, outcomes, now=now, next_attempt_at=retry_at, reason=result.reason
         )
-        addresses = {r.id: r.address for r in message.recipients}
-        recipients = "; ".join(f"to=<{addresses[o.recipient_id]}> {o.state} ({o.reply_text})" for o in outcomes)
+        recipients = _outcomes_text(message, outcomes, new_state)
         if new_state is MessageState.DEFERRED:
             log.info("%s: deferred for %.0f s: %s", message.id, retry_at - now, recipients)
             return

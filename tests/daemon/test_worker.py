@@ -1,5 +1,6 @@
 """The delivery runner driven one pass at a time with a clock the test holds."""
 import email
+import logging
 import sqlite3
 
 import pytest
@@ -75,12 +76,17 @@ async def test_backoff_doubles_up_to_the_maximum(upstream, relay_with_clock):
     assert code == 451 and "Try again later" in text
 
 
-async def test_permanent_failure_fails_with_reason_and_bounces(upstream, relay_with_clock):
+async def test_permanent_failure_fails_with_reason_and_bounces(upstream, relay_with_clock, caplog):
     relay, config, clock = relay_with_clock
     upstream.behaviour.rcpt_replies["nobody@example.ru"] = "550 5.1.1 No such user here"
-    await send(relay.smtp_port, SENDER, ["nobody@example.ru", "a@example.ru"], message(), (SENDER, PASSWORD))
+    code, reply = await send(relay.smtp_port, SENDER, ["nobody@example.ru", "a@example.ru"], message(), (SENDER, PASSWORD))
+    caplog.set_level(logging.INFO, logger="daemon.worker")
     await relay.worker.run_once(clock())
     assert message_state(config)[0] == "failed"
+    queue_id = reply.decode().rsplit(" ", 1)[1]
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith(f"{queue_id}: failed")]
+    assert line.startswith(f"{queue_id}: failed: to=<nobody@example.ru> (550 5.1.1 No such user here);"
+                           " to=<a@example.ru> delivered (250 ")
     recipients = dict(rows(config, "SELECT address, state FROM recipients"))
     assert recipients == {"nobody@example.ru": "failed", "a@example.ru": "delivered"}
     [bounce_path] = Maildir(config.storage.bounce_maildir).messages()
