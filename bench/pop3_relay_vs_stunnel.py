@@ -65,7 +65,8 @@ sys.path.insert(0, str(REPO))  # `tests` is not an installed package
 from bench.epd_messages import make_message, on_the_wire  # noqa: E402
 from bench.pop3_client import Client, Pop3Error, timed_retr  # noqa: E402
 from bench.processes import (  # noqa: E402
-    HOST, cpu_seconds, epd_relay, memory_kib, run_in_workdir, stunnel, toml_section,
+    HOST, cpu_seconds, epd_relay, memory_kib, print_relay_log_findings, run_in_workdir, stunnel,
+    toml_section,
 )
 from tests.mailservers.fixtures import PROVIDER_USERS, running_provider  # noqa: E402
 from tests.mailservers.provider import RealProvider, is_available  # noqa: E402
@@ -378,18 +379,6 @@ def summary(targets: list[Target], a: dict[str, Throughput], b: dict[str, Sessio
     print(f"  goal: relay and tunnel >= stunnel (A median MB/s, B sessions/s): {'met' if met else 'NOT met'}")
 
 
-def relay_log_findings(workdir: Path) -> None:
-    """Warnings and errors the relays logged during the run (the logs are deleted afterwards)."""
-    for name in ("relay", "tunnel"):
-        with contextlib.suppress(OSError):
-            lines = (workdir / name / "relay.log").read_text(errors="replace").splitlines()
-            bad = [line for line in lines if line.startswith(("WARNING", "ERROR", "CRITICAL", "Traceback"))]
-            bad = [line for line in bad if "captured locally" not in line]
-            print(f"== {name} log: {len(lines)} lines, {len(bad)} warnings/errors")
-            for line in bad[:10]:
-                print(f"  {line}")
-
-
 # --- main ------------------------------------------------------------------------------------
 
 
@@ -425,7 +414,7 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
         a, a_clean = part_a(targets, provider, int(args.size_mb * MB), args.repeats)
         b, b_clean = part_b(targets, provider, args.sessions)
         summary(targets, a, b)
-        relay_log_findings(workdir)
+        print_relay_log_findings(workdir, ("relay", "tunnel"), ignore="captured locally")
         return 0 if a_clean and b_clean else 1
 
 

@@ -135,6 +135,19 @@ def epd_relay(directory: Path, name: str, sections: str, ready: str) -> Iterator
         yield process.pid, int(found[1])
 
 
+def print_relay_log_findings(workdir: Path, names: tuple[str, ...], ignore: str | None = None) -> None:
+    """Warnings and errors each relay `epd_relay` started in workdir/<name> logged
+    (the logs go with the workdir); lines containing `ignore` are expected ones."""
+    for name in names:
+        with contextlib.suppress(OSError):
+            lines = (workdir / name / "relay.log").read_text(errors="replace").splitlines()
+            bad = [line for line in lines if line.startswith(("WARNING", "ERROR", "CRITICAL", "Traceback"))]
+            bad = [line for line in bad if not (ignore and ignore in line)]
+            print(f"== {name} log: {len(lines)} lines, {len(bad)} warnings/errors")
+            for line in bad[:10]:
+                print(f"  {line}")
+
+
 def _started(log: Path, ready: str) -> re.Match | None:
     """The match of `ready` once the relay has logged that every part started."""
     text = log.read_text(errors="replace")

@@ -66,7 +66,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # `tests` is not an installed package
 
 from bench.processes import (  # noqa: E402
-    HOST, cpu_seconds, epd_relay, memory_kib, run_in_workdir, stunnel, toml_section,
+    HOST, cpu_seconds, epd_relay, memory_kib, print_relay_log_findings, run_in_workdir, stunnel,
+    toml_section,
 )
 from tests.mailservers.provider import RealProvider, start_provider  # noqa: E402
 from tls.certs import CertificateAuthority  # noqa: E402
@@ -501,17 +502,6 @@ def summary(results: dict[str, Result]) -> bool:
     return all(r.clean for r in results.values())
 
 
-def relay_log_findings(workdir: Path) -> None:
-    """Warnings and errors the relay logged during its run (the log is deleted afterwards)."""
-    log = workdir / "relay" / "relay.log"
-    with contextlib.suppress(OSError):
-        lines = log.read_text(errors="replace").splitlines()
-        bad = [line for line in lines if line.startswith(("WARNING", "ERROR", "CRITICAL", "Traceback"))]
-        print(f"== relay log: {len(lines)} lines, {len(bad)} warnings/errors")
-        for line in bad[:10]:
-            print(f"  {line}")
-
-
 # --- main -------------------------------------------------------------------------------
 
 
@@ -554,7 +544,7 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
             with way(workdir, provider, ca_file) as target:
                 results[name] = measure(name, target, provider, template, args.concurrency, args.messages)
             report(results[name], description)
-        relay_log_findings(workdir)
+        print_relay_log_findings(workdir, ("relay",))
         return 0 if summary(results) else 1
     finally:
         provider.stop()
