@@ -3,6 +3,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from daemon import queue
 from daemon.bounce import FailedRecipient, make_bounce
@@ -32,6 +33,17 @@ def backoff(attempts: int, delivery: DeliveryConfig) -> float:
     return min(delivery.max_backoff, delivery.min_backoff * 2 ** max(0, attempts - 1))
 
 
+@dataclass
+class _Round:
+    """One run_once: its lanes share the time it started at and the accounts paused."""
+
+    group: asyncio.TaskGroup
+    now: float
+    paused: set[str]
+    lanes: int = 0
+    attempted: int = 0
+
+
 class DeliveryWorker:
     def __init__(
         self,
@@ -50,9 +62,15 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._stopping = False
         self._pauses: dict[str, float] | None = None  # account: paused until
+        self._round: _Round | None = None  # the run_once in progress
 
     def wake(self) -> None:
+        """A message was queued: the runner looks again, and a round in progress gets
+        another lane if it has fewer than [delivery] connections."""
         self._wake.set()
+        # With no lane left the round is ending; the next one sees the message.
+        if self._round is not None and 0 < self._round.lanes < self._settings.current.delivery.connections:
+            self._start_lane(self._round)
 
     def stop(self) -> None:
         """Finish the message in flight, then return from run()."""
@@ -74,29 +92,46 @@ class DeliveryWorker:
         return {account for account, until in self._pauses.items() if until > now}
 
     async def run_once(self, now: float) -> int:
-        """Attempt every message due at ``now`` (or by the clock, if later), in
-        [delivery] connections lanes at once; returns how many were attempted."""
+        """Attempt every message due at ``now`` (or by the clock, if later), in up to
+        [delivery] connections lanes at once; returns how many were attempted.
+
+        A lane ends when it finds nothing due. A client that sends one message at a time
+        leaves one lane busy and the others ended, so a message queued during the round
+        starts a lane again (wake): a backlog that builds up behind a fast client goes
+        out over every connection, not over the one lane that happened to be running.
+        """
         if self._pauses is None:
             await self._load_pauses()
-        paused = self._paused(now)
-        async with asyncio.TaskGroup() as lanes:
-            counts = [
-                lanes.create_task(self._lane(now, paused))
-                for _ in range(self._settings.current.delivery.connections)
-            ]
-        return sum(count.result() for count in counts)
+        try:
+            async with asyncio.TaskGroup() as group:
+                round_ = self._round = _Round(group, now, self._paused(now))
+                for _ in range(self._settings.current.delivery.connections):
+                    self._start_lane(round_)
+        finally:
+            self._round = None
+        return round_.attempted
 
-    async def _lane(self, now: float, paused: set[str]) -> int:
-        """Claim and attempt one message after another; lanes share ``paused``."""
-        attempted = 0
-        while not self._stopping:
-            claim = await queue.claim_next(self._db, max(now, self._clock()), paused)
-            if claim is None:
-                break
-            if await self._attempt(claim.message, claim.content):
-                paused.add(claim.message.account)
-            attempted += 1
-        return attempted
+    def _start_lane(self, round_: _Round) -> None:
+        lane = self._lane(round_)
+        try:
+            round_.group.create_task(lane)
+        except RuntimeError:  # a lane failed and the group is shutting down: run() looks again
+            lane.close()
+            return
+        round_.lanes += 1
+
+    async def _lane(self, round_: _Round) -> None:
+        """Claim and attempt one message after another; lanes share the round's pauses."""
+        try:
+            while not self._stopping:
+                claim = await queue.claim_next(self._db, max(round_.now, self._clock()), round_.paused)
+                if claim is None:
+                    break
+                if await self._attempt(claim.message, claim.content):
+                    round_.paused.add(claim.message.account)
+                round_.attempted += 1
+        finally:
+            round_.lanes -= 1
 
     async def _attempt(self, message: QueuedMessage, content: bytes | None) -> bool:
         """One delivery attempt; returns True when the provider blocked the account."""

@@ -23,6 +23,7 @@ class Behaviour:
     rcpt_replies: dict[str, str] = field(default_factory=dict)  # address -> reply
     data_reply: str | None = None                       # e.g. "451 4.3.0 try later"
     hang_greeting: asyncio.Event | None = None          # hold the banner until set
+    hold_data: list[asyncio.Event] = field(default_factory=list)  # each DATA waits for the next one
 
 
 class _Handler:
@@ -50,6 +51,11 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session: Session, envelope: Envelope) -> str:
+        if self.upstream.behaviour.hold_data:
+            gate = self.upstream.behaviour.hold_data.pop(0)
+            self.upstream.data_held += 1
+            self.upstream.arrived.set()
+            await gate.wait()
         if self.upstream.behaviour.data_reply:
             return self.upstream.behaviour.data_reply
         login = session.auth_data.login.decode() if session.auth_data else ""
@@ -103,6 +109,7 @@ class FakeUpstream:
         self.connections = 0
         self.disconnections = 0
         self.mail_commands = 0
+        self.data_held = 0
         self.arrived = asyncio.Event()
         self.port = 0
         self._server: asyncio.Server | None = None

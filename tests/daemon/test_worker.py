@@ -1,4 +1,5 @@
 """The delivery runner driven one pass at a time with a clock the test holds."""
+import asyncio
 import email
 import logging
 import sqlite3
@@ -152,6 +153,32 @@ async def test_each_connection_serves_message_after_message(upstream, make_confi
     await send(relay.smtp_port, SENDER, ["a@example.ru"], message(subject="later"), (SENDER, PASSWORD))
     assert await relay.worker.run_once(clock()) == 1
     assert upstream.connections - connections_for_auth == connections
+
+
+@pytest.mark.parametrize("connections", [1, 2])
+async def test_a_message_queued_behind_a_busy_lane_takes_another_connection(
+    upstream, make_config, start_relay, connections
+):
+    """The legacy client sends one message at a time, so a round starts with one message
+    and one busy lane; the next message must not wait behind it while a connection is free."""
+    first_answered = asyncio.Event()
+    upstream.behaviour.hold_data = [first_answered]
+    relay = await start_relay(make_config(upstream, delivery={"connections": connections}))
+    await store_password(relay)
+    await send(relay.smtp_port, SENDER, ["a@example.ru"], message(subject="first"), (SENDER, PASSWORD))
+    await upstream.wait_until(lambda: upstream.data_held == 1)
+    await send(relay.smtp_port, SENDER, ["a@example.ru"], message(subject="second"), (SENDER, PASSWORD))
+    if connections == 1:
+        with pytest.raises(TimeoutError):
+            await upstream.wait_for(1, timeout=0.5)
+    else:
+        [second] = await upstream.wait_for(1)
+        assert second.content == message(subject="second")
+    first_answered.set()
+    await upstream.wait_for(2)
+    async with asyncio.timeout(10):  # the relay records each provider's 250 a moment later
+        while rows(config_of(relay), "SELECT state FROM messages") != [("delivered",)] * 2:
+            await asyncio.sleep(0.02)
 
 
 async def test_idle_connection_is_closed(upstream, make_config, start_relay):
