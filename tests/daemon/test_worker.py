@@ -144,7 +144,15 @@ async def test_each_connection_serves_message_after_message(upstream, make_confi
     for n in range(9):
         await send(relay.smtp_port, SENDER, ["a@example.ru"], message(subject=f"n{n}"), (SENDER, PASSWORD))
     connections_for_auth = upstream.connections
-    assert await relay.worker.run_once(clock()) == 9
+    # Each lane's first message is held until every lane has one, so no lane can find
+    # another's connection idle: on loopback a handshake is quicker than a lane's start.
+    first_messages = [asyncio.Event() for _ in range(connections)]
+    upstream.behaviour.hold_data = list(first_messages)
+    attempts = asyncio.create_task(relay.worker.run_once(clock()))
+    await upstream.wait_until(lambda: upstream.data_held == connections)
+    for held in first_messages:
+        held.set()
+    assert await attempts == 9
     assert sorted(r.content for r in upstream.received) == sorted(message(subject=f"n{n}") for n in range(9))
     assert upstream.connections - connections_for_auth == connections
     assert [state for (state,) in rows(config_of(relay), "SELECT DISTINCT state FROM messages")] == ["delivered"]
@@ -179,6 +187,18 @@ async def test_a_message_queued_behind_a_busy_lane_takes_another_connection(
     async with asyncio.timeout(10):  # the relay records each provider's 250 a moment later
         while rows(config_of(relay), "SELECT state FROM messages") != [("delivered",)] * 2:
             await asyncio.sleep(0.02)
+
+
+async def test_mail_from_declares_size_and_8bit_content(upstream, relay_with_clock):
+    relay, config, clock = relay_with_clock
+    ascii_only = b"Subject: =?utf-8?b?0KHRh9C10YI=?=\r\n\r\n" + b"QUJD\r\n" * 20_000
+    eight_bit = "Subject: Счет\r\n\r\nСчет за июль\r\n".encode()
+    for content in (ascii_only, eight_bit):
+        await send(relay.smtp_port, SENDER, ["a@example.ru"], content, (SENDER, PASSWORD))
+    assert await relay.worker.run_once(clock()) == 2
+    options = {r.content: r.mail_options for r in upstream.received}
+    assert options[ascii_only] == [f"SIZE={len(ascii_only)}"]
+    assert options[eight_bit] == [f"SIZE={len(eight_bit)}", "BODY=8BITMIME"]
 
 
 async def test_idle_connection_is_closed(upstream, make_config, start_relay):
