@@ -229,7 +229,7 @@ def _mail_options(smtp: aiosmtplib.SMTP, content: bytes) -> list[str]:
     options = []
     if smtp.supports_extension("size"):
         options.append(f"SIZE={len(content)}")
-    if smtp.supports_extension("8bitmime") and any(byte > 127 for byte in content):
+    if smtp.supports_extension("8bitmime") and not content.isascii():
         options.append("BODY=8BITMIME")
     return options
 

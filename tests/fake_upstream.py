@@ -13,6 +13,7 @@ class Received:
     recipients: list[str]
     content: bytes
     login: str
+    mail_options: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -41,6 +42,7 @@ class _Handler:
         if self.upstream.behaviour.mail_reply:
             return self.upstream.behaviour.mail_reply
         envelope.mail_from = address
+        envelope.mail_options.extend(options)
         return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope: Envelope, address, options) -> str:
@@ -60,7 +62,10 @@ class _Handler:
             return self.upstream.behaviour.data_reply
         login = session.auth_data.login.decode() if session.auth_data else ""
         self.upstream.received.append(
-            Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content, login)
+            Received(
+                envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content, login,
+                list(envelope.mail_options),
+            )
         )
         self.upstream.arrived.set()
         return f"250 2.0.0 Ok: queued as UP{len(self.upstream.received)}"
