@@ -8,6 +8,8 @@
   left unread.
 - Each connection: aiosmtpd builds its command tables by reflecting over every attribute
   of the protocol (0.4 ms a connection here); ``__dir__`` names only what it looks for.
+- Replies: aiosmtpd pushes a multi-line reply (EHLO's six lines) one line at a time, each
+  a send() and a segment the client wakes up for; continuation lines wait for the last.
 - MAIL and RCPT addresses: aiosmtpd parses each with the email package's header parser
   and defines a class on every call (0.16 ms); a plain ``<local@domain>`` is matched by
   a regular expression and anything else still goes to that parser.
@@ -34,9 +36,19 @@ def reflected_names(cls: type, prefixes: tuple[str, ...]) -> list[str]:
 class RelaySMTP(SMTP):
     # Also the stream buffer's size: large pieces per read while DATA streams in.
     line_length_limit = 256 * 1024
+    _reply_so_far = b""  # the continuation lines of a multi-line reply
 
     def __dir__(self) -> list[str]:
         return _PROTOCOL_NAMES
+
+    async def push(self, status: str | bytes) -> None:
+        line = status if isinstance(status, bytes) else status.encode("utf-8" if self.enable_SMTPUTF8 else "ascii")
+        if line[3:4] == b"-":  # "250-SIZE ...": more lines of this reply follow
+            self._reply_so_far += line + b"\r\n"
+            return
+        reply, self._reply_so_far = self._reply_so_far + line + b"\r\n", b""
+        self._writer.write(reply)
+        await self._writer.drain()
 
     def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
         match = _PLAIN_PATH.fullmatch(arg)
