@@ -26,11 +26,8 @@ def _configure_logging(verbose: bool) -> None:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # aiosmtpd logs every command (AUTH lines included) at DEBUG and chatter at INFO,
-    # and warns about its own deprecated attribute on every AUTH.
-    aiosmtpd_log = logging.getLogger("mail.log")
-    aiosmtpd_log.setLevel(logging.WARNING)
-    aiosmtpd_log.addFilter(lambda record: "login_data is deprecated" not in record.getMessage())
+    # aiosmtpd logs every command (AUTH lines included) at DEBUG and chatter at INFO.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 def _read_password(prompt: str) -> str:

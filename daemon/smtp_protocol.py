@@ -17,7 +17,7 @@
 import asyncio
 import re
 
-from aiosmtpd.smtp import SMTP, syntax
+from aiosmtpd.smtp import SMTP, Session, syntax
 
 MARKER = b".\r\n"
 MAX_LINE = 1000  # 998 octets and CRLF (RFC 5321 4.5.3.1.6)
@@ -33,6 +33,19 @@ def reflected_names(cls: type, prefixes: tuple[str, ...]) -> list[str]:
     return sorted(name for name in dir(cls) if name.startswith(prefixes))
 
 
+class RelaySession(Session):
+    """aiosmtpd sets the deprecated ``login_data`` on every successful AUTH, and its setter
+    logs a warning each time; nothing here reads it."""
+
+    @property
+    def login_data(self) -> object:
+        return self._login_data
+
+    @login_data.setter
+    def login_data(self, value: object) -> None:
+        self._login_data = value
+
+
 class RelaySMTP(SMTP):
     # Also the stream buffer's size: large pieces per read while DATA streams in.
     line_length_limit = 256 * 1024
@@ -40,6 +53,9 @@ class RelaySMTP(SMTP):
 
     def __dir__(self) -> list[str]:
         return _PROTOCOL_NAMES
+
+    def _create_session(self) -> RelaySession:
+        return RelaySession(self.loop)
 
     async def push(self, status: str | bytes) -> None:
         line = status if isinstance(status, bytes) else status.encode("utf-8" if self.enable_SMTPUTF8 else "ascii")

@@ -1,5 +1,6 @@
 """The listener as a legacy client meets it: EHLO, SIZE, AUTH, no open relay, smuggling, 451."""
 import asyncio
+import logging
 import smtplib
 import socket
 import sqlite3
@@ -142,6 +143,19 @@ async def test_250_carries_the_queue_id_of_a_durable_row(relay_and_config):
         state, = db.execute("SELECT state FROM messages WHERE id = ?", (queue_id,)).fetchone()
     assert state == "queued"
     assert stored_contents(config) == [message()]
+
+
+async def test_a_login_logs_no_warning(upstream, relay_and_config, caplog):
+    relay, config = relay_and_config
+    caplog.set_level(logging.WARNING)
+    for _ in range(3):
+        await send(relay.smtp_port, SENDER, ["a@example.ru"], message(), (SENDER, PASSWORD))
+    assert queued_count(config) == 3
+    # The fake provider is aiosmtpd too: it warns once for the relay's one check there.
+    assert len(upstream.auth_attempts) == 1
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
+        "Session.login_data is deprecated and will be removed in version 2.0"
+    ]
 
 
 async def test_too_many_recipients_get_452(upstream, make_config, start_relay):
