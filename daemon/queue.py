@@ -3,6 +3,7 @@ import enum
 import secrets
 import sqlite3
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import aiosqlite
@@ -119,7 +120,7 @@ def _message(row: sqlite3.Row, recipients: list[sqlite3.Row]) -> QueuedMessage:
     )
 
 
-def _not_paused(paused: set[str]) -> str:
+def _not_paused(paused: Collection[str]) -> str:
     return f" AND account NOT IN ({','.join('?' * len(paused))})" if paused else ""
 
 
@@ -146,26 +147,24 @@ async def claim_next(db: Database, now: float, paused: set[str]) -> Claim | None
     to survive the process, and a power cut that loses it loses no mail; one fsync less
     per message is a third of the database's fsyncs while a batch flows.
     """
+    return await db.write(lambda tx: _claim(tx, now, paused), durable=False)
 
-    def claim(tx: sqlite3.Connection) -> Claim | None:
-        row = tx.execute(
-            "UPDATE messages SET state = ?, sending = 1, attempts = attempts + 1, updated_at = ?"
-            " WHERE id = (SELECT id FROM messages WHERE state IN (?, ?) AND next_attempt_at <= ?"
-            + _not_paused(paused)
-            + " ORDER BY next_attempt_at, id LIMIT 1) RETURNING *",
-            (MessageState.ACTIVE, now, MessageState.QUEUED, MessageState.DEFERRED, now, *paused),
-        ).fetchone()
-        if row is None:
-            return None
-        recipients = tx.execute(
-            "SELECT id, address, state FROM recipients WHERE message_id = ? ORDER BY id", (row["id"],)
-        ).fetchall()
-        content = tx.execute(
-            "SELECT content FROM message_contents WHERE message_id = ?", (row["id"],)
-        ).fetchone()
-        return Claim(_message(row, recipients), content[0] if content else None)
 
-    return await db.write(claim, durable=False)
+def _claim(tx: sqlite3.Connection, now: float, paused: Collection[str]) -> Claim | None:
+    row = tx.execute(
+        "UPDATE messages SET state = ?, sending = 1, attempts = attempts + 1, updated_at = ?"
+        " WHERE id = (SELECT id FROM messages WHERE state IN (?, ?) AND next_attempt_at <= ?"
+        + _not_paused(paused)
+        + " ORDER BY next_attempt_at, id LIMIT 1) RETURNING *",
+        (MessageState.ACTIVE, now, MessageState.QUEUED, MessageState.DEFERRED, now, *paused),
+    ).fetchone()
+    if row is None:
+        return None
+    recipients = tx.execute(
+        "SELECT id, address, state FROM recipients WHERE message_id = ? ORDER BY id", (row["id"],)
+    ).fetchall()
+    content = tx.execute("SELECT content FROM message_contents WHERE message_id = ?", (row["id"],)).fetchone()
+    return Claim(_message(row, recipients), content[0] if content else None)
 
 
 async def record_attempt(
@@ -176,8 +175,16 @@ async def record_attempt(
     now: float,
     next_attempt_at: float,
     reason: str,
-) -> MessageState:
-    """Store one attempt's per-recipient outcomes and move the message to the state they imply."""
+    claim_due_by: float | None = None,
+    paused: Collection[str] = (),
+) -> tuple[MessageState, Claim | None]:
+    """Store one attempt's per-recipient outcomes and move the message to the state they imply.
+
+    With ``claim_due_by``, the same transaction then claims the next message due by then
+    (as claim_next does, for accounts not ``paused``): a delivery lane makes one trip to
+    the database per message instead of two, and takes the next message as soon as the
+    last one is recorded.
+    """
     states = {r.id: r.state for r in message.recipients}
     states.update({o.recipient_id: o.state for o in outcomes})
     if any(state in OPEN_RECIPIENT_STATES for state in states.values()):
@@ -187,7 +194,7 @@ async def record_attempt(
     else:
         new_state = MessageState.DELIVERED
 
-    def record(tx: sqlite3.Connection) -> None:
+    def record(tx: sqlite3.Connection) -> Claim | None:
         tx.executemany(
             "UPDATE recipients SET state = ?, reply_code = ?, reply_text = ?, updated_at = ?"
             " WHERE id = ?",
@@ -201,9 +208,9 @@ async def record_attempt(
         _event(tx, message.id, now, new_state, reason)
         if new_state in (MessageState.DELIVERED, MessageState.FAILED):
             tx.execute("DELETE FROM message_contents WHERE message_id = ?", (message.id,))
+        return None if claim_due_by is None else _claim(tx, claim_due_by, paused)
 
-    await db.write(record)
-    return new_state
+    return new_state, await db.write(record)
 
 
 async def hold(db: Database, queue_id: str, now: float, reason: str) -> None:

@@ -121,37 +121,47 @@ class DeliveryWorker:
         round_.lanes += 1
 
     async def _lane(self, round_: _Round) -> None:
-        """Claim and attempt one message after another; lanes share the round's pauses."""
+        """Attempt one message after another; each record also claims the next one."""
         try:
-            while not self._stopping:
-                claim = await queue.claim_next(self._db, max(round_.now, self._clock()), round_.paused)
-                if claim is None:
-                    break
-                if await self._attempt(claim.message, claim.content):
-                    round_.paused.add(claim.message.account)
-                round_.attempted += 1
+            claim = await self._claim(round_)
+            while claim is not None:
+                claim = await self._attempt(claim, round_)
         finally:
             round_.lanes -= 1
 
-    async def _attempt(self, message: QueuedMessage, content: bytes | None) -> bool:
-        """One delivery attempt; returns True when the provider blocked the account."""
+    async def _claim(self, round_: _Round) -> queue.Claim | None:
+        if self._stopping:
+            return None
+        return await queue.claim_next(self._db, self._due_by(round_), round_.paused)
+
+    def _due_by(self, round_: _Round) -> float:
+        return max(round_.now, self._clock())
+
+    async def _attempt(self, claim: queue.Claim, round_: _Round) -> queue.Claim | None:
+        """One delivery attempt; returns the lane's next message, if one is due."""
+        message, content = claim.message, claim.content
+        round_.attempted += 1
         if content is None:
             reason = "message content missing from the database"
             log.error("%s: held: %s", message.id, reason)
             await queue.hold(self._db, message.id, self._clock(), reason)
-            return False
+            return await self._claim(round_)
         try:
             result = await self._transport.deliver(message, content)
         except Exception as error:  # the edge of one message: log, keep the message, go on
             log.exception("%s: delivery raised", message.id)
             reason = f"internal error: {error}"
             result = AttemptResult(all_recipients(message, Outcome.TEMPORARY, None, reason), reason)
-        await self._record(message, result, content)
+        if result.pause_account:  # before the next claim, which must pass this account by
+            round_.paused.add(message.account)
+        next_claim = await self._record(message, result, content, round_)
         if result.pause_account:
             await self._pause(message.account, result.reason)
-        return result.pause_account
+        return next_claim
 
-    async def _record(self, message: QueuedMessage, result: AttemptResult, content: bytes) -> None:
+    async def _record(
+        self, message: QueuedMessage, result: AttemptResult, content: bytes, round_: _Round
+    ) -> queue.Claim | None:
         delivery = self._settings.current.delivery
         now = self._clock()
         expired = now - message.received_at >= delivery.max_queue_lifetime
@@ -167,16 +177,18 @@ class DeliveryWorker:
                 state, text = RecipientState.DEFERRED, r.reply_text
             outcomes.append(RecipientOutcome(r.recipient.id, state, r.reply_code, text))
         retry_at = now + backoff(message.attempts, delivery)
-        new_state = await queue.record_attempt(
-            self._db, message, outcomes, now=now, next_attempt_at=retry_at, reason=result.reason
+        new_state, next_claim = await queue.record_attempt(
+            self._db, message, outcomes, now=now, next_attempt_at=retry_at, reason=result.reason,
+            claim_due_by=None if self._stopping else self._due_by(round_), paused=round_.paused,
         )
         recipients = _outcomes_text(message, outcomes, new_state)
         if new_state is MessageState.DEFERRED:
             log.info("%s: deferred for %.0f s: %s", message.id, retry_at - now, recipients)
-            return
-        log.info("%s: %s: %s", message.id, new_state, recipients)
+        else:
+            log.info("%s: %s: %s", message.id, new_state, recipients)
         if new_state is MessageState.FAILED:
             await self._bounce(message, outcomes, content)
+        return next_claim
 
     async def _bounce(
         self, message: QueuedMessage, outcomes: list[RecipientOutcome], content: bytes

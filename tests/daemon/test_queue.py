@@ -68,6 +68,30 @@ async def test_claims_come_oldest_first_and_only_when_due(db):
     assert [tuple(r) for r in rows] == [("Q1", "active", 1, 1), ("Q2", "active", 1, 1)]
 
 
+async def test_a_record_can_claim_the_next_due_message_in_the_same_transaction(db):
+    for queue_id in ("Q1", "Q2", "Q3"):
+        await insert(db, queue_id)
+    await db.execute("UPDATE messages SET account = 'b@example.test' WHERE id = 'Q2'")
+    first = (await queue.claim_next(db, now=200.0, paused=set())).message
+    delivered = [
+        queue.RecipientOutcome(r.id, queue.RecipientState.DELIVERED, 250, "250 ok") for r in first.recipients
+    ]
+    state, claim = await queue.record_attempt(
+        db, first, delivered, now=201.0, next_attempt_at=201.0, reason="",
+        claim_due_by=201.0, paused={"b@example.test"},
+    )
+    assert state is MessageState.DELIVERED
+    assert claim.message.id == "Q3" and claim.content == CONTENT  # Q2's account is paused
+    rows = await db.fetchall("SELECT id, state, sending FROM messages ORDER BY id")
+    assert [tuple(r) for r in rows] == [("Q1", "delivered", 0), ("Q2", "queued", 0), ("Q3", "active", 1)]
+    assert await db.fetchall("SELECT message_id FROM message_contents WHERE message_id = 'Q1'") == []
+    # Without claim_due_by the record claims nothing.
+    state, claim = await queue.record_attempt(
+        db, claim.message, [], now=202.0, next_attempt_at=500.0, reason="451 later",
+    )
+    assert (state, claim) == (MessageState.DEFERRED, None)
+
+
 async def test_paused_accounts_are_not_claimed(db):
     await insert(db)
     assert await queue.claim_next(db, now=200.0, paused={"a@example.test"}) is None
