@@ -5,7 +5,8 @@
   per message. This reader scans for the end-of-data marker instead and keeps aiosmtpd's
   rules: 552 after the whole message when it is over the limit, 500 for a line over 998
   octets, dot-unstuffing per RFC 5321 4.5.2, and pipelined commands after the marker
-  left unread.
+  left unread. It also refuses a bare CR or LF (SMTP smuggling), counting line ends
+  from the same split as the line lengths.
 - Each connection: aiosmtpd builds its command tables by reflecting over every attribute
   of the protocol (0.4 ms a connection here); ``__dir__`` names only what it looks for.
 - Replies: aiosmtpd pushes a multi-line reply (EHLO's six lines) one line at a time, each
@@ -15,10 +16,16 @@
   a regular expression and anything else still goes to that parser.
 """
 import asyncio
+import logging
 import re
 
 from aiosmtpd.smtp import SMTP, Session, syntax
 
+log = logging.getLogger(__name__)
+
+BARE_LINE_END = (
+    "550 5.6.11 Message refused: it contains a bare CR or LF (only CRLF line ends are allowed)"
+)
 MARKER = b".\r\n"
 MAX_LINE = 1000  # 998 octets and CRLF (RFC 5321 4.5.3.1.6)
 
@@ -31,6 +38,12 @@ _PLAIN_PATH = re.compile(rf"\s*<({_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z
 def reflected_names(cls: type, prefixes: tuple[str, ...]) -> list[str]:
     """What aiosmtpd's per-connection reflection needs to see of ``cls``, for ``__dir__``."""
     return sorted(name for name in dir(cls) if name.startswith(prefixes))
+
+
+def has_bare_line_end(content: bytes, crlf_count: int) -> bool:
+    """A CR or LF that is not part of one of the message's ``crlf_count`` CRLFs: the raw
+    material of SMTP smuggling. Counting is a tenth of the cost of a regular expression."""
+    return content.count(b"\r") != crlf_count or content.count(b"\n") != crlf_count
 
 
 class RelaySession(Session):
@@ -91,8 +104,14 @@ class RelaySMTP(SMTP):
             await self.push("552 Error: Too much mail data")
             self._set_post_data_state()
             return
-        if max(map(len, content.split(b"\r\n"))) > MAX_LINE - 2:
+        lines = content.split(b"\r\n")
+        if max(map(len, lines)) > MAX_LINE - 2:
             await self.push("500 Line too long (see RFC5321 4.5.3.1.6)")
+            self._set_post_data_state()
+            return
+        if has_bare_line_end(content, crlf_count=len(lines) - 1):
+            log.warning("refused a message from %s with bare CR/LF", self.envelope.mail_from)
+            await self.push(BARE_LINE_END)
             self._set_post_data_state()
             return
         if content.startswith(b"."):
