@@ -3,11 +3,16 @@
 Numbers in Excel are binary floats; they are written back as the shortest text of at most
 15 significant digits (what Excel itself displays), so 74.93 stays "74.93" and a computed
 110.88000000000001 becomes "110.88". No arithmetic is done on floats.
+
+A whole number in a cell formatted with leading zeros ("000000000000", how a personal
+account number is kept in a numeric column) is written as Excel shows it: 1001 becomes
+"000000001001", the account's real number.
 """
 import datetime
 import io
 import logging
 import math
+import re
 from decimal import Decimal
 
 from panel.imports.report import ImportFailed
@@ -15,6 +20,7 @@ from panel.imports.report import ImportFailed
 log = logging.getLogger(__name__)
 
 EXCEL_DIGITS = 15
+_LEADING_ZEROS = re.compile(r"0{2,}")
 
 
 def float_text(value: float) -> str:
@@ -26,11 +32,14 @@ def float_text(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def cell_text(value: object) -> str:
+def cell_text(value: object, number_format: str | None = None) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
+    if isinstance(value, (int, float)) and number_format and _LEADING_ZEROS.fullmatch(number_format):
+        if value >= 0 and value == int(value):
+            return str(int(value)).zfill(len(number_format))
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
@@ -58,8 +67,8 @@ def xlsx_records(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
             sheet = workbook.worksheets[0]
             sheet.reset_dimensions()  # some programs write a wrong size; read what is there
             return [
-                (number, [cell_text(value) for value in row])
-                for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+                (number, [cell_text(cell.value, cell.number_format) for cell in row])
+                for number, row in enumerate(sheet.iter_rows(), start=1)
             ]
         finally:
             workbook.close()

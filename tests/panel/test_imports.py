@@ -267,6 +267,24 @@ async def test_xlsx_blank_rows_are_skipped_and_counted(db, tmp_path):
     await assert_nothing_imported(db)
 
 
+async def test_an_account_number_in_a_zero_padded_numeric_cell_keeps_its_zeros(db, tmp_path):
+    import openpyxl
+
+    header, row = seed_tables.account_table()
+    number = row[0]
+    assert number.startswith("00")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    sheet.append([int(number)] + row[1:])
+    sheet["A2"].number_format = "0" * len(number)  # Excel shows 000000001001
+    path = tmp_path / "accounts.xlsx"
+    workbook.save(path)
+    report = await import_file(db, path.read_bytes(), "accounts.xlsx", NOW)
+    assert report.messages() == [], report.messages()
+    assert [r["number"] for r in await db.fetchall("SELECT number FROM personal_accounts")] == [number]
+
+
 async def test_a_damaged_xlsx_is_refused(db):
     data = xlsx_bytes(seed_tables.account_table())
     report = await import_file(db, data[: len(data) // 2], "accounts.xlsx", NOW)
