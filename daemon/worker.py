@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from daemon import queue
 from daemon.bounce import FailedRecipient, make_bounce
 from daemon.config import ConfigHolder, DeliveryConfig
+from daemon.db.compact import compact_if_mostly_free
 from daemon.db.connect import Database
 from daemon.delivery import AttemptResult, Outcome, Transport, all_recipients
 from daemon.maildir import Maildir
@@ -228,6 +229,8 @@ class DeliveryWorker:
             now = self._clock()
             await self._transport.close_idle(now)
             due = await queue.next_due_at(self._db, self._paused(now))
+            if due is None and not self._wake.is_set():
+                await compact_if_mostly_free(self._db)
             wait = MAX_IDLE_WAIT if due is None else max(0.0, due - now)
             wait = min(wait, MAX_IDLE_WAIT, self._settings.current.delivery.connection_idle)
             try:

@@ -1,7 +1,10 @@
-"""Queue states after crashes: back to the queue, and held for a person when it keeps happening."""
+"""The queue: claims oldest first, records, crashes and holds, and the space a backlog leaves."""
+import sqlite3
+
 import pytest
 
 from daemon import queue
+from daemon.db.compact import compact_if_mostly_free
 from daemon.db.connect import opened
 from daemon.db.migrate import migrations
 from daemon.queue import MessageState
@@ -126,3 +129,45 @@ async def test_every_commit_is_fsynced(db):
     await insert(db)
     await queue.claim_next(db, now=200.0, paused=set())
     assert (await db.fetchone("PRAGMA synchronous"))[0] == 2  # FULL
+
+
+async def test_a_drained_backlog_gives_its_space_back_to_the_disk(db, tmp_path):
+    content = b"Subject: a\r\n\r\n" + b"QUJD" * 50_000 + b"\r\n"  # 200 KB
+    for n in range(120):  # 24 MB queued, as during a provider outage
+        await queue.insert_message(
+            db, queue_id=f"Q{n}", account="a@example.test", sender="a@example.test",
+            recipients=["r@example.ru"], content=content, now=100.0,
+        )
+    assert await compact_if_mostly_free(db) is None  # all of it is mail still to send
+    while claim := await queue.claim_next(db, now=200.0, paused=set()):
+        [recipient] = claim.message.recipients
+        await queue.record_attempt(
+            db, claim.message, [queue.RecipientOutcome(recipient.id, queue.RecipientState.DELIVERED, 250, "ok")],
+            now=201.0, next_attempt_at=201.0, reason="",
+        )
+    size_before = (tmp_path / "queue.db").stat().st_size
+    before, after = await compact_if_mostly_free(db)
+    assert before >= 24_000_000 > 2_000_000 > after
+    assert (tmp_path / "queue.db").stat().st_size == after < size_before
+    assert len(await db.fetchall("SELECT id FROM messages WHERE state = 'delivered'")) == 120
+    assert await compact_if_mostly_free(db) is None  # nothing left to give back
+
+
+async def test_a_compaction_that_cannot_take_the_lock_is_skipped_not_fatal(db, tmp_path, caplog):
+    content = b"Subject: a\r\n\r\n" + b"QUJD\r\n" * 40_000
+    for n in range(80):
+        await queue.insert_message(
+            db, queue_id=f"Q{n}", account="a@example.test", sender="a@example.test",
+            recipients=["r@example.ru"], content=content, now=100.0,
+        )
+    await db.execute("DELETE FROM message_contents")
+    await db.execute("PRAGMA busy_timeout = 100")
+    panel = sqlite3.connect(tmp_path / "queue.db", isolation_level=None)
+    panel.execute("BEGIN IMMEDIATE")  # another process in the middle of a long write
+    try:
+        assert await compact_if_mostly_free(db) is None
+    finally:
+        panel.execute("ROLLBACK")
+        panel.close()
+    assert "database compaction skipped, will try again when idle: database is locked" in caplog.text
+    assert await compact_if_mostly_free(db) is not None

@@ -3,6 +3,7 @@ import asyncio
 import email
 import logging
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -199,6 +200,25 @@ async def test_mail_from_declares_size_and_8bit_content(upstream, relay_with_clo
     options = {r.content: r.mail_options for r in upstream.received}
     assert options[ascii_only] == [f"SIZE={len(ascii_only)}"]
     assert options[eight_bit] == [f"SIZE={len(eight_bit)}", "BODY=8BITMIME"]
+
+
+async def test_once_a_backlog_is_delivered_the_database_file_shrinks(upstream, make_config, start_relay):
+    held = [asyncio.Event(), asyncio.Event()]
+    upstream.behaviour.hold_data = list(held)  # both lanes stuck: the queue grows behind them
+    relay = await start_relay(make_config(upstream, delivery={"connections": 2}))
+    await store_password(relay)
+    big = message(body=("QUJD" * 19 + "\r\n") * 2_600)  # 200 KB, base64-like lines
+    for n in range(100):  # 20 MB of mail waiting
+        code, _ = await send(relay.smtp_port, SENDER, ["a@example.ru"], big, (SENDER, PASSWORD))
+        assert code == 250
+    database = config_of(relay).storage.database
+    assert database.stat().st_size + Path(f"{database}-wal").stat().st_size > 20_000_000
+    for gate in held:
+        gate.set()
+    await upstream.wait_for(100, timeout=60)
+    async with asyncio.timeout(30):
+        while database.stat().st_size > 2_000_000:
+            await asyncio.sleep(0.1)
 
 
 async def test_idle_connection_is_closed(upstream, make_config, start_relay):
