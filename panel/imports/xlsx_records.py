@@ -38,7 +38,7 @@ def cell_text(value: object, number_format: str | None = None) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, (int, float)) and number_format and _LEADING_ZEROS.fullmatch(number_format):
-        if value >= 0 and value == int(value):
+        if value >= 0 and float(value).is_integer():  # False for inf and nan, which int() refuses
             return str(int(value)).zfill(len(number_format))
     if isinstance(value, int):
         return str(value)
