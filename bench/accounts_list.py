@@ -43,7 +43,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from daemon.db.connect import Database, connect  # noqa: E402
-from panel.account_search import COUNT_CAP, PAGE_SIZE, ListQuery, count_accounts, list_accounts  # noqa: E402
+from panel.account_search import (  # noqa: E402
+    COUNT_CAP,
+    PAGE_SIZE,
+    ListQuery,
+    count_accounts,
+    list_accounts,
+)
 
 SURNAMES = (
     "Иванов", "Петров", "Сидоров", "Кузнецов", "Смирнов", "Попов", "Васильев", "Соколов", "Михайлов",

@@ -65,7 +65,13 @@ sys.path.insert(0, str(REPO))  # `tests` is not an installed package
 from bench.epd_messages import make_message, on_the_wire  # noqa: E402
 from bench.pop3_client import Client, Pop3Error, timed_retr  # noqa: E402
 from bench.processes import (  # noqa: E402
-    HOST, cpu_seconds, epd_relay, memory_kib, print_relay_log_findings, run_in_workdir, stunnel,
+    HOST,
+    cpu_seconds,
+    epd_relay,
+    memory_kib,
+    print_relay_log_findings,
+    run_in_workdir,
+    stunnel,
     toml_section,
 )
 from tests.mailservers.fixtures import PROVIDER_USERS, running_provider  # noqa: E402

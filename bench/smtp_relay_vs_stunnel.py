@@ -59,10 +59,10 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate
+from functools import partial
 from io import BytesIO
 from pathlib import Path
 
@@ -70,7 +70,13 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # `tests` is not an installed package
 
 from bench.processes import (  # noqa: E402
-    HOST, cpu_seconds, epd_relay, memory_kib, print_relay_log_findings, run_in_workdir, stunnel,
+    HOST,
+    cpu_seconds,
+    epd_relay,
+    memory_kib,
+    print_relay_log_findings,
+    run_in_workdir,
+    stunnel,
     toml_section,
 )
 from tests.mailservers.provider import RealProvider, start_provider  # noqa: E402

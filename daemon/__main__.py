@@ -7,14 +7,16 @@ import sys
 import time
 from pathlib import Path
 
-from daemon import accounts, mail_account, queue
 from daemon.app import serve
-from daemon.check import CheckReport, check_pop3, check_smtp
 from daemon.config import DEFAULT_PATH, Config, load
 from daemon.db.connect import opened
 from daemon.errors import RelayError
+from daemon.provider import logins, mail_account
+from daemon.provider.check import CheckReport, check_pop3, check_smtp
+from daemon.queue import messages
 from daemon.secretbox import SecretBox
-from daemon.stunnel_import import StunnelConfError, convert as convert_stunnel
+from daemon.tunnels.stunnel_import import StunnelConfError
+from daemon.tunnels.stunnel_import import convert as convert_stunnel
 from panel import users
 from panel.imports import import_file
 from panel.imports.report_text import report_lines
@@ -68,7 +70,7 @@ async def _check(config: Config, args: argparse.Namespace) -> int:
             if not args.ask_password:
                 async with opened(config.storage.database) as db:
                     box = SecretBox.open_or_create(config.storage.key_file)
-                    password = await accounts.stored_password(db, box, login)
+                    password = await logins.stored_password(db, box, login)
             passwords[login] = password if password is not None else _read_password(f"Password for {login}: ")
         return passwords[login]
 
@@ -110,17 +112,17 @@ async def _account_set(config: Config, args: argparse.Namespace) -> int:
             return 2
     async with opened(config.storage.database) as db:
         box = SecretBox.open_or_create(config.storage.key_file)
-        await accounts.save_account(
+        await logins.save_login(
             db,
             args.username,
-            address=args.address or accounts.default_address(args.username),
+            address=args.address or logins.default_address(args.username),
             now=time.time(),
             box=box,
             stored_password=password if not local else None,
             local_password=password if local else None,
         )
         if args.forget_password:
-            await accounts.forget_stored_password(db, args.username)
+            await logins.forget_stored_password(db, args.username)
     what = "local login" if local else ("stored encrypted" if args.store_password else "address only")
     print(f"account {args.username} saved ({what})")
     return 0
@@ -183,12 +185,12 @@ def _cmd_import(config: Config, args: argparse.Namespace) -> int:
 async def _queue(config: Config, args: argparse.Namespace) -> int:
     async with opened(config.storage.database) as db:
         if args.queue_command == "release":
-            if not await queue.release(db, args.id, time.time()):
+            if not await messages.release(db, args.id, time.time()):
                 print(f"epd-relay: no held message {args.id}", file=sys.stderr)
                 return 1
             print(f"{args.id} released: the running relay tries it within a minute")
             return 0
-        for row in await queue.unfinished(db):
+        for row in await messages.unfinished(db):
             received = time.strftime("%Y-%m-%d %H:%M", time.localtime(row["received_at"]))
             print(f"{row['id']}  {row['state']:<8}  {received}  attempts {row['attempts']}"
                   f"  from <{row['sender']}>  {row['reason']}".rstrip())

@@ -7,21 +7,22 @@ import signal
 import time
 from dataclasses import dataclass, field
 
-from daemon import accounts, legacy_spool, mail_account, queue
-from daemon.auth import Authenticator
+from daemon.client_connections import ClientConnections
 from daemon.config import Address, Config, ConfigHolder, load
-from daemon.credentials import Credentials, StoredOrRemembered
 from daemon.db.connect import Database, connect
-from daemon.delivery import CaptureTransport, Transport, UpstreamTransport
+from daemon.delivery.maildir import Maildir
+from daemon.delivery.transports import CaptureTransport, Transport, UpstreamTransport
+from daemon.delivery.worker import DeliveryWorker
 from daemon.errors import ConfigError
-from daemon.maildir import Maildir
-from daemon.pop3 import Pop3Relay
+from daemon.pop3.relay import Pop3Relay
+from daemon.provider import logins, mail_account
+from daemon.provider.credentials import Credentials, StoredOrRemembered
+from daemon.queue import legacy_spool, messages
 from daemon.sdnotify import notify
 from daemon.secretbox import SecretBox
-from daemon.smtpd import RelayHandler, make_server_factory
-from daemon.sessions import Sessions
-from daemon.tunnel import Tunnel
-from daemon.worker import DeliveryWorker
+from daemon.smtp.auth import Authenticator
+from daemon.smtp.listener import RelayHandler, make_server_factory
+from daemon.tunnels.tunnel import Tunnel
 from panel.app import Panel, start_panel
 from panel.demo import load_demo_data
 from panel.users import ensure_first_admin
@@ -45,7 +46,7 @@ class Relay:
     panel: Panel | None = None
     pop3_server: asyncio.Server | None = None
     tunnel_servers: dict[str, asyncio.Server] = field(default_factory=dict)
-    session_groups: list[Sessions] = field(default_factory=list)
+    connection_groups: list[ClientConnections] = field(default_factory=list)
 
     @property
     def smtp_port(self) -> int:
@@ -71,8 +72,8 @@ class Relay:
         for server in (self.pop3_server, *self.tunnel_servers.values()):
             if server is not None:
                 server.close()
-        for sessions in self.session_groups:
-            await sessions.close()
+        for connections in self.connection_groups:
+            await connections.close()
         self.worker.stop()
         await self.worker_task
         await self.db.close()
@@ -87,7 +88,7 @@ async def start(config: Config, clock=time.time, run_worker: bool = True) -> Rel
         # The mail account saved in the panel wins over config.toml's [upstream.*].
         config = await mail_account.install_at_start(settings, db)
         await legacy_spool.adopt(db, storage.legacy_spool)
-        requeued, held = await queue.recover_active(db, clock(), config.delivery.max_recoveries)
+        requeued, held = await messages.recover_active(db, clock(), config.delivery.max_recoveries)
         for queue_id in requeued:
             log.warning("%s: requeued after an unclean shutdown", queue_id)
         for queue_id in held:
@@ -161,11 +162,11 @@ async def _listen(handler, address: Address, what: str) -> asyncio.Server:
 async def _start_pop3_and_tunnels(relay: Relay, config: Config) -> None:
     if config.upstream_pop3.enabled:
         pop3 = Pop3Relay(relay.settings)
-        relay.session_groups.append(pop3.sessions)
+        relay.connection_groups.append(pop3.connections)
         relay.pop3_server = await _listen(pop3.handle, config.pop3.listen, "POP3")
     for tunnel_config in config.tunnels:
         tunnel = Tunnel(tunnel_config)
-        relay.session_groups.append(tunnel.sessions)
+        relay.connection_groups.append(tunnel.connections)
         relay.tunnel_servers[tunnel_config.name] = await _listen(
             tunnel.handle, tunnel_config.accept, f'tunnel "{tunnel_config.name}"'
         )
@@ -177,12 +178,12 @@ async def _idle(worker: DeliveryWorker) -> None:
 
 async def _ensure_capture_account(db: Database, config: Config, now: float) -> None:
     """The embedded default needs a login: make one on first start and say where its password is."""
-    if await accounts.count_accounts(db):
+    if await logins.count_logins(db):
         return
     login = config.upstream_smtp.username or DEFAULT_CAPTURE_LOGIN
     password = secrets.token_urlsafe(12)
-    await accounts.save_account(
-        db, login, address=accounts.default_address(login), now=now, local_password=password
+    await logins.save_login(
+        db, login, address=logins.default_address(login), now=now, local_password=password
     )
     path = config.storage.dir / "capture-account.txt"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -60,7 +60,7 @@ class StorageConfig:
 
     @property
     def legacy_spool(self) -> Path:
-        """Where message files were kept before the database held them (daemon.legacy_spool)."""
+        """Where message files were kept before the database held them (daemon.queue.legacy_spool)."""
         return self.dir / "spool"
 
     @property

@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from daemon.steps import Step, StepResult
+from daemon.provider.steps import Step, StepResult
 
 TITLES = {
     Step.CONNECT: "Соединение",

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from daemon.mail_account import STANDARD_PORTS, MailAccount
+from daemon.provider.mail_account import STANDARD_PORTS, MailAccount
 from panel import validation
 
 

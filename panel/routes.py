@@ -3,7 +3,15 @@ from pathlib import Path
 
 from aiohttp import web
 
-from panel.views import accounts, auth, home, imports, mail_account, organisations, users
+from panel.views import (
+    accounts,
+    auth,
+    home,
+    imports,
+    mail_account,
+    organisations,
+    users,
+)
 
 STATIC = Path(__file__).parent / "static"
 

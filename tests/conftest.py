@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from daemon import accounts, app
+from daemon import app
 from daemon.config import Config, load
+from daemon.provider import logins
 from daemon.secretbox import SecretBox
 from tests.fake_upstream import FakeUpstream
 from tls.certs import CertificateAuthority
@@ -171,7 +172,7 @@ def message(subject: str = "Платежный документ", body: str = "�
 async def store_password(relay: app.Relay, username: str = SENDER, password: str = PASSWORD) -> None:
     """What `epd-relay account set --store-password` does: keep it encrypted for delivery."""
     box = SecretBox.open_or_create(relay.settings.current.storage.key_file)
-    await accounts.save_account(
+    await logins.save_login(
         relay.db, username, address=username, now=0, box=box, stored_password=password
     )
 

@@ -7,7 +7,12 @@ from aiohttp import web
 from panel import account_form, keys
 from panel.account_search import ListQuery, Mode, list_accounts
 from panel.accounts_store import (
-    DELIVERY_LABELS, DeliveryMethod, NumberTaken, create_account, get_account, update_account,
+    DELIVERY_LABELS,
+    DeliveryMethod,
+    NumberTaken,
+    create_account,
+    get_account,
+    update_account,
 )
 from panel.organisations_store import choices
 from panel.responses import see_other

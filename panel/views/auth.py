@@ -7,7 +7,13 @@ from aiohttp import web
 
 from panel import keys
 from panel.responses import see_other
-from panel.sessions import COOKIE, LOGIN_CSRF_COOKIE, create_session, end_session, remove_expired
+from panel.sessions import (
+    COOKIE,
+    LOGIN_CSRF_COOKIE,
+    create_session,
+    end_session,
+    remove_expired,
+)
 from panel.templating import render
 from panel.throttle import clear_failures, record_failure, seconds_to_wait
 from panel.users import authenticate

@@ -10,13 +10,20 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from daemon import accounts, mail_account
-from daemon.check import CheckReport, check_pop3, check_smtp
-from daemon.mail_account import MailAccount
+from daemon.provider import logins, mail_account
+from daemon.provider.check import CheckReport, check_pop3, check_smtp
+from daemon.provider.mail_account import MailAccount
 from panel import keys
 from panel.check_report import ShownStep, explain_all
 from panel.mail_account_form import (
-    PRESETS, Preset, Typed, typed_from_account, typed_from_form, validate, with_preset, with_standard_ports,
+    PRESETS,
+    Preset,
+    Typed,
+    typed_from_account,
+    typed_from_form,
+    validate,
+    with_preset,
+    with_standard_ports,
 )
 from panel.responses import see_other
 from panel.templating import render
@@ -88,7 +95,7 @@ def _typed_passwords(account: MailAccount, form) -> dict[str, str]:
 
 
 async def _has_stored_password(db, login: str) -> bool:
-    existing = await accounts.get_account(db, login)
+    existing = await logins.get_login(db, login)
     return existing is not None and existing.has_stored_password
 
 
@@ -107,16 +114,16 @@ async def _keep_or_forget_passwords(
     db, box = request.app[keys.DB], request.app[keys.BOX]
     for login, password in passwords.items():
         keep = account.remember_password and password
-        await accounts.save_account(
+        await logins.save_login(
             db, login, address=account.address, now=now, box=box,
             stored_password=password if keep else None,
         )
         if not account.remember_password:
-            await accounts.forget_stored_password(db, login)
+            await logins.forget_stored_password(db, login)
     # A login the account no longer uses keeps no password of ours.
     for login in (saved.logins if saved and saved.remember_password else ()):
         if login not in passwords:
-            await accounts.forget_stored_password(db, login)
+            await logins.forget_stored_password(db, login)
 
 
 async def check(request: web.Request) -> web.Response:
@@ -135,7 +142,7 @@ async def check(request: web.Request) -> web.Response:
     passwords, missing = {}, []
     for login, field in wanted.items():
         typed = form.get(field, "")
-        password = typed if isinstance(typed, str) and typed else await accounts.stored_password(db, box, login)
+        password = typed if isinstance(typed, str) and typed else await logins.stored_password(db, box, login)
         if password:
             passwords[login] = password
         else:

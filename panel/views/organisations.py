@@ -5,7 +5,11 @@ from aiohttp import web
 
 from panel import keys, organisation_form
 from panel.organisations_store import (
-    NameTaken, create_organisation, get_organisation, list_organisations, update_organisation,
+    NameTaken,
+    create_organisation,
+    get_organisation,
+    list_organisations,
+    update_organisation,
 )
 from panel.responses import see_other
 from panel.templating import render

@@ -6,7 +6,14 @@ from aiohttp import web
 from panel import keys
 from panel.responses import see_other
 from panel.templating import render
-from panel.users import MIN_PASSWORD_LENGTH, Role, UserError, add_user, list_users, set_password
+from panel.users import (
+    MIN_PASSWORD_LENGTH,
+    Role,
+    UserError,
+    add_user,
+    list_users,
+    set_password,
+)
 
 ROLE_NAMES = {Role.ADMIN: "Администратор", Role.OPERATOR: "Оператор"}
 

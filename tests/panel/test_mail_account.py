@@ -6,8 +6,9 @@ import ssl
 
 import pytest
 
-from daemon import accounts, app, mail_account
+from daemon import app
 from daemon.config import Security, load
+from daemon.provider import logins, mail_account
 from daemon.secretbox import SecretBox
 from panel.users import Role, add_user
 from tests.conftest import PASSWORD, SENDER, message, relay_sections, send, write_config
@@ -233,16 +234,16 @@ async def test_remembered_password_is_encrypted_at_rest_and_forgotten_on_request
     with open(relay.settings.current.storage.database, "rb") as file:
         assert PASSWORD.encode() not in file.read()
     box = SecretBox.open_or_create(relay.settings.current.storage.key_file)
-    assert await accounts.stored_password(relay.db, box, SENDER) == PASSWORD
+    assert await logins.stored_password(relay.db, box, SENDER) == PASSWORD
     page = await admin.get(PAGE)
     assert "Пароль запомнен" in page.text and PASSWORD not in page.text
 
     # Saved again without typing it: the remembered password stays.
     await admin.submit(PAGE, account_form(465, password=""))
-    assert await accounts.stored_password(relay.db, box, SENDER) == PASSWORD
+    assert await logins.stored_password(relay.db, box, SENDER) == PASSWORD
     # «Запомнить пароль» off: it is gone.
     await admin.submit(PAGE, account_form(465, remember_password=None))
-    assert await accounts.stored_password(relay.db, box, SENDER) is None
+    assert await logins.stored_password(relay.db, box, SENDER) is None
 
 
 async def test_remembering_needs_a_password(admin):

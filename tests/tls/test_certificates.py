@@ -3,8 +3,8 @@ import datetime as dt
 
 import pytest
 
-from daemon.check import check_smtp
-from daemon.steps import Step
+from daemon.provider.check import check_smtp
+from daemon.provider.steps import Step
 from tests.conftest import PASSWORD, SENDER
 from tests.fake_upstream import FakeUpstream
 from tls.certs import CertificateAuthority, self_signed, sha256_fingerprint

@@ -1,0 +1,247 @@
+"""The delivery runner: take due messages, hand each to the transport, record what happened."""
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from daemon.config import ConfigHolder, DeliveryConfig
+from daemon.db.compact import compact_if_mostly_free
+from daemon.db.connect import Database
+from daemon.delivery.bounce import FailedRecipient, make_bounce
+from daemon.delivery.maildir import Maildir
+from daemon.delivery.transports import AttemptResult, Outcome, Transport, all_recipients
+from daemon.queue import messages
+from daemon.queue.messages import (
+    MessageState,
+    QueuedMessage,
+    RecipientOutcome,
+    RecipientState,
+)
+
+log = logging.getLogger(__name__)
+
+# How long to sleep when nothing is due, at most; a new message wakes the runner at once.
+MAX_IDLE_WAIT = 60.0
+
+
+def _outcomes_text(message: QueuedMessage, outcomes: list[RecipientOutcome], state: MessageState) -> str:
+    """Each recipient with the provider's reply; its state only where it is not the message's."""
+    addresses = {r.id: r.address for r in message.recipients}
+    return "; ".join(
+        f"to=<{addresses[o.recipient_id]}>{'' if o.state == state else f' {o.state}'} ({o.reply_text})"
+        for o in outcomes
+    )
+
+
+def backoff(attempts: int, delivery: DeliveryConfig) -> float:
+    """Exponential: min, 2*min, 4*min ... capped at max (Postfix's minimal/maximal_backoff_time)."""
+    return min(delivery.max_backoff, delivery.min_backoff * 2 ** max(0, attempts - 1))
+
+
+@dataclass
+class _Round:
+    """One run_once: its lanes share the time it started at and the accounts paused."""
+
+    group: asyncio.TaskGroup
+    now: float
+    paused: set[str]
+    lanes: int = 0
+    attempted: int = 0
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        *,
+        settings: ConfigHolder,
+        db: Database,
+        transport: Transport,
+        bounces: Maildir,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._settings = settings
+        self._db = db
+        self._transport = transport
+        self._bounces = bounces
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._pauses: dict[str, float] | None = None  # account: paused until
+        self._round: _Round | None = None  # the run_once in progress
+
+    def wake(self) -> None:
+        """A message was queued: the runner looks again, and a round in progress gets
+        another lane if it has fewer than [delivery] connections."""
+        self._wake.set()
+        # With no lane left the round is ending; the next one sees the message.
+        if self._round is not None and 0 < self._round.lanes < self._settings.current.delivery.connections:
+            self._start_lane(self._round)
+
+    def stop(self) -> None:
+        """Finish the message in flight, then return from run()."""
+        self._stopping = True
+        self._wake.set()
+
+    async def wait_stopped(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            await self._wake.wait()
+        await self._transport.close()
+
+    async def _load_pauses(self) -> None:
+        """Pauses survive a restart; after that this runner is their only writer."""
+        rows = await self._db.fetchall("SELECT username, until FROM account_pauses")
+        self._pauses = {row["username"]: row["until"] for row in rows}
+
+    def _paused(self, now: float) -> set[str]:
+        return {account for account, until in self._pauses.items() if until > now}
+
+    async def run_once(self, now: float) -> int:
+        """Attempt every message due at ``now`` (or by the clock, if later), in up to
+        [delivery] connections lanes at once; returns how many were attempted.
+
+        A lane ends when it finds nothing due. A client that sends one message at a time
+        leaves one lane busy and the others ended, so a message queued during the round
+        starts a lane again (wake): a backlog that builds up behind a fast client goes
+        out over every connection, not over the one lane that happened to be running.
+        """
+        if self._pauses is None:
+            await self._load_pauses()
+        try:
+            async with asyncio.TaskGroup() as group:
+                round_ = self._round = _Round(group, now, self._paused(now))
+                for _ in range(self._settings.current.delivery.connections):
+                    self._start_lane(round_)
+        finally:
+            self._round = None
+        return round_.attempted
+
+    def _start_lane(self, round_: _Round) -> None:
+        lane = self._lane(round_)
+        try:
+            round_.group.create_task(lane)
+        except RuntimeError:  # a lane failed and the group is shutting down: run() looks again
+            lane.close()
+            return
+        round_.lanes += 1
+
+    async def _lane(self, round_: _Round) -> None:
+        """Attempt one message after another; each record also claims the next one."""
+        try:
+            claim = await self._claim(round_)
+            while claim is not None:
+                claim = await self._attempt(claim, round_)
+        finally:
+            round_.lanes -= 1
+
+    async def _claim(self, round_: _Round) -> messages.Claim | None:
+        if self._stopping:
+            return None
+        return await messages.claim_next(self._db, self._due_by(round_), round_.paused)
+
+    def _due_by(self, round_: _Round) -> float:
+        return max(round_.now, self._clock())
+
+    async def _attempt(self, claim: messages.Claim, round_: _Round) -> messages.Claim | None:
+        """One delivery attempt; returns the lane's next message, if one is due."""
+        message, content = claim.message, claim.content
+        round_.attempted += 1
+        if content is None:
+            reason = "message content missing from the database"
+            log.error("%s: held: %s", message.id, reason)
+            await messages.hold(self._db, message.id, self._clock(), reason)
+            return await self._claim(round_)
+        try:
+            result = await self._transport.deliver(message, content)
+        except Exception as error:  # the edge of one message: log, keep the message, go on
+            log.exception("%s: delivery raised", message.id)
+            reason = f"internal error: {error}"
+            result = AttemptResult(all_recipients(message, Outcome.TEMPORARY, None, reason), reason)
+        if result.pause_account:  # before the next claim, which must pass this account by
+            round_.paused.add(message.account)
+        next_claim = await self._record(message, result, content, round_)
+        if result.pause_account:
+            await self._pause(message.account, result.reason)
+        return next_claim
+
+    async def _record(
+        self, message: QueuedMessage, result: AttemptResult, content: bytes, round_: _Round
+    ) -> messages.Claim | None:
+        delivery = self._settings.current.delivery
+        now = self._clock()
+        expired = now - message.received_at >= delivery.max_queue_lifetime
+        outcomes = []
+        for r in result.results:
+            if r.outcome is Outcome.DELIVERED:
+                state, text = RecipientState.DELIVERED, r.reply_text
+            elif r.outcome is Outcome.PERMANENT:
+                state, text = RecipientState.FAILED, r.reply_text
+            elif expired:
+                state, text = RecipientState.FAILED, f"expired in the queue; last reply: {r.reply_text}"
+            else:
+                state, text = RecipientState.DEFERRED, r.reply_text
+            outcomes.append(RecipientOutcome(r.recipient.id, state, r.reply_code, text))
+        retry_at = now + backoff(message.attempts, delivery)
+        new_state, next_claim = await messages.record_attempt(
+            self._db, message, outcomes, now=now, next_attempt_at=retry_at, reason=result.reason,
+            claim_due_by=None if self._stopping else self._due_by(round_), paused=round_.paused,
+        )
+        recipients = _outcomes_text(message, outcomes, new_state)
+        if new_state is MessageState.DEFERRED:
+            log.info("%s: deferred for %.0f s: %s", message.id, retry_at - now, recipients)
+        else:
+            log.info("%s: %s: %s", message.id, new_state, recipients)
+        if new_state is MessageState.FAILED:
+            await self._bounce(message, outcomes, content)
+        return next_claim
+
+    async def _bounce(
+        self, message: QueuedMessage, outcomes: list[RecipientOutcome], content: bytes
+    ) -> None:
+        addresses = {r.id: r.address for r in message.recipients}
+        failed = [
+            FailedRecipient(addresses[o.recipient_id], o.reply_code, o.reply_text)
+            for o in outcomes
+            if o.state is RecipientState.FAILED
+        ]
+        bounce = make_bounce(message, failed, content)
+        path = await asyncio.to_thread(self._bounces.deliver, bounce)
+        log.info("%s: bounce to <%s> written to %s", message.id, message.sender, path)
+        await self._db.execute(
+            "INSERT INTO message_events (message_id, at, state, detail) VALUES (?, ?, ?, ?)",
+            (message.id, self._clock(), "bounced", f"bounce to {message.sender}: {path.name}"),
+        )
+
+    async def _pause(self, account: str, reason: str) -> None:
+        pause = self._settings.current.delivery.spam_block_pause
+        until = self._clock() + pause
+        self._pauses[account] = until
+        log.warning("account %s paused for %.0f s: %s", account, pause, reason)
+        await self._db.execute(
+            "INSERT INTO account_pauses (username, until, reason) VALUES (?, ?, ?)"
+            " ON CONFLICT (username) DO UPDATE SET until = excluded.until, reason = excluded.reason",
+            (account, until, reason),
+        )
+
+    async def run(self) -> None:
+        """Deliver until stop(); sleeps until the next message is due or a new one arrives."""
+        while not self._stopping:
+            self._wake.clear()
+            await self.run_once(self._clock())
+            if self._stopping:
+                break
+            now = self._clock()
+            await self._transport.close_idle(now)
+            due = await messages.next_due_at(self._db, self._paused(now))
+            if due is None and not self._wake.is_set():
+                await compact_if_mostly_free(self._db)
+            wait = MAX_IDLE_WAIT if due is None else max(0.0, due - now)
+            wait = min(wait, MAX_IDLE_WAIT, self._settings.current.delivery.connection_idle)
+            try:
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+        await self._transport.close()
+
