@@ -43,6 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from daemon.db.connect import Database, connect  # noqa: E402
+from daemon.db.migrate import Schema  # noqa: E402
 from panel.account_search import (  # noqa: E402
     COUNT_CAP,
     PAGE_SIZE,
@@ -144,7 +145,7 @@ async def naive_offset(db: Database, offset: int) -> list[str]:
 
 
 async def run(accounts: int, repeats: int, directory: Path) -> int:
-    db = await connect(directory / "bench.sqlite3")
+    db = await connect(directory / "bench.sqlite3", Schema.PANEL)
     failures = 0
     try:
         seconds = await seed(db, accounts)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from daemon.app import serve
 from daemon.config import DEFAULT_PATH, Config, load
-from daemon.db.connect import opened
+from daemon.db.stores import relay_store
 from daemon.errors import RelayError
 from daemon.provider import logins, mail_account
 from daemon.provider.check import CheckReport, check_pop3, check_smtp
@@ -17,9 +17,7 @@ from daemon.queue import messages
 from daemon.secretbox import SecretBox
 from daemon.tunnels.stunnel_import import StunnelConfError
 from daemon.tunnels.stunnel_import import convert as convert_stunnel
-from panel import users
-from panel.imports import import_file
-from panel.imports.report_text import report_lines
+from panel import service as panel
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -45,9 +43,10 @@ def _cmd_serve(config: Config, args: argparse.Namespace) -> int:
 
 async def _saved_account(config: Config) -> mail_account.MailAccount | None:
     """The mail account saved in the panel: it wins over config.toml's [upstream.*]."""
-    if not config.storage.database.exists():
+    storage = config.storage
+    if not storage.relay_database.exists() and not storage.single_database.exists():
         return None
-    async with opened(config.storage.database) as db:
+    async with relay_store(storage) as db:
         return await mail_account.load(db)
 
 
@@ -68,7 +67,7 @@ async def _check(config: Config, args: argparse.Namespace) -> int:
         if login not in passwords:
             password = None
             if not args.ask_password:
-                async with opened(config.storage.database) as db:
+                async with relay_store(config.storage) as db:
                     box = SecretBox.open_or_create(config.storage.key_file)
                     password = await logins.stored_password(db, box, login)
             passwords[login] = password if password is not None else _read_password(f"Password for {login}: ")
@@ -110,7 +109,7 @@ async def _account_set(config: Config, args: argparse.Namespace) -> int:
         if not password:
             print("empty password refused", file=sys.stderr)
             return 2
-    async with opened(config.storage.database) as db:
+    async with relay_store(config.storage) as db:
         box = SecretBox.open_or_create(config.storage.key_file)
         await logins.save_login(
             db,
@@ -132,58 +131,8 @@ def _cmd_account(config: Config, args: argparse.Namespace) -> int:
     return asyncio.run(_account_set(config, args))
 
 
-def _new_password(prompt: str) -> str | None:
-    """From a prompt, asked twice, or one line of stdin when it is not a terminal."""
-    if not sys.stdin.isatty():
-        return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass(prompt)
-    if getpass.getpass("Again: ") != first:
-        print("the passwords differ; nothing changed", file=sys.stderr)
-        return None
-    return first
-
-
-async def _user(config: Config, args: argparse.Namespace) -> int:
-    password = _new_password(f"Password for panel user {args.name}: ")
-    if password is None:
-        return 2
-    async with opened(config.storage.database) as db:
-        try:
-            if args.user_command == "add":
-                user = await users.add_user(db, args.name, password, users.Role(args.role), time.time())
-                print(f"panel user {user.name} added ({user.role})")
-            else:
-                await users.set_password(db, args.name, password)
-                print(f"password of panel user {args.name} changed")
-        except users.UserError as error:
-            print(f"epd-relay: {error}", file=sys.stderr)
-            return 2
-    return 0
-
-
-def _cmd_user(config: Config, args: argparse.Namespace) -> int:
-    return asyncio.run(_user(config, args))
-
-
-async def _import(config: Config, args: argparse.Namespace) -> int:
-    path = args.file
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        print(f"epd-relay: cannot read {path}: {error.strerror or error}", file=sys.stderr)
-        return 2
-    async with opened(config.storage.database) as db:
-        report = await import_file(db, data, path.name, time.time())
-    print("\n".join(report_lines(report)))
-    return 0 if report.applied else 1
-
-
-def _cmd_import(config: Config, args: argparse.Namespace) -> int:
-    return asyncio.run(_import(config, args))
-
-
 async def _queue(config: Config, args: argparse.Namespace) -> int:
-    async with opened(config.storage.database) as db:
+    async with relay_store(config.storage) as db:
         if args.queue_command == "release":
             if not await messages.release(db, args.id, time.time()):
                 print(f"epd-relay: no held message {args.id}", file=sys.stderr)
@@ -226,20 +175,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    def command(name: str, handler, help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text)
+    def with_config(sub: argparse.ArgumentParser, handler) -> argparse.ArgumentParser:
         sub.add_argument("--config", type=Path, default=DEFAULT_PATH, help="config file (default ./config.toml)")
         sub.set_defaults(handler=handler)
         return sub
+
+    def command(name: str, handler, help_text: str) -> argparse.ArgumentParser:
+        return with_config(commands.add_parser(name, help=help_text), handler)
 
     command("serve", _cmd_serve, "run the relay until SIGTERM")
     check = command("check", _cmd_check, "check the upstream provider step by step")
     check.add_argument("--user", help="login to test (default [upstream.smtp] username)")
     check.add_argument("--ask-password", action="store_true", help="ignore a stored password")
-    import_data = command(
-        "import", _cmd_import, "import personal accounts or monthly charges from CSV or XLSX (all or nothing)"
-    )
-    import_data.add_argument("file", type=Path, help="e.g. examples/accounts.csv; columns in examples/README.md")
     import_stunnel = commands.add_parser(
         "import-stunnel", help="print config.toml sections equivalent to a stunnel.conf"
     )
@@ -247,9 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     import_stunnel.set_defaults(handler=_cmd_import_stunnel, needs_config=False)
     accounts_parser = commands.add_parser("account", help="mail accounts")
     account_commands = accounts_parser.add_subparsers(dest="account_command", required=True)
-    account = account_commands.add_parser("set", help="create or change a mail account")
-    account.add_argument("--config", type=Path, default=DEFAULT_PATH, help="config file (default ./config.toml)")
-    account.set_defaults(handler=_cmd_account)
+    account = with_config(account_commands.add_parser("set", help="create or change a mail account"), _cmd_account)
     account.add_argument("username")
     account.add_argument("--address", help="envelope sender the login may use (default: the login)")
     account.add_argument(
@@ -257,26 +202,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="read the upstream password from stdin and keep it encrypted for delivery",
     )
     account.add_argument("--forget-password", action="store_true", help="drop a stored password")
-    users_parser = commands.add_parser("user", help="staff users of the panel")
-    user_commands = users_parser.add_subparsers(dest="user_command", required=True)
-    for name, help_text in (("add", "create a panel user"), ("passwd", "change a panel user's password")):
-        sub = user_commands.add_parser(
-            name, help=f"{help_text}; the password is asked twice, or read from stdin"
-        )
-        sub.add_argument("--config", type=Path, default=DEFAULT_PATH, help="config file (default ./config.toml)")
-        sub.add_argument("name")
-        sub.set_defaults(handler=_cmd_user)
-        if name == "add":
-            sub.add_argument("--role", choices=[role.value for role in users.Role], default="operator",
-                             help="admin: mail server settings and users; operator: everything else"
-                                  " (default)")
+    panel.add_commands(commands, with_config)
     queue_parser = commands.add_parser("queue", help="messages not yet delivered or failed")
     queue_commands = queue_parser.add_subparsers(dest="queue_command", required=True)
     for name, help_text in (("list", "list them with their state and last reason"),
                             ("release", "send a message held after repeated crashes again")):
-        sub = queue_commands.add_parser(name, help=help_text)
-        sub.add_argument("--config", type=Path, default=DEFAULT_PATH, help="config file (default ./config.toml)")
-        sub.set_defaults(handler=_cmd_queue)
+        sub = with_config(queue_commands.add_parser(name, help=help_text), _cmd_queue)
         if name == "release":
             sub.add_argument("id", help="queue id, as in the log and the 250 reply")
     return parser

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from daemon.client_connections import ClientConnections
 from daemon.config import Address, Config, ConfigHolder, load
-from daemon.db.connect import Database, connect
+from daemon.db.connect import Database
+from daemon.db.stores import open_relay_store
 from daemon.delivery.maildir import Maildir
 from daemon.delivery.transports import CaptureTransport, Transport, UpstreamTransport
 from daemon.delivery.worker import DeliveryWorker
@@ -23,9 +24,7 @@ from daemon.secretbox import SecretBox
 from daemon.smtp.auth import Authenticator
 from daemon.smtp.listener import RelayHandler, make_server_factory
 from daemon.tunnels.tunnel import Tunnel
-from panel.app import Panel, start_panel
-from panel.demo import load_demo_data
-from panel.users import ensure_first_admin
+from panel import service as panel_service
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +42,7 @@ class Relay:
     worker: DeliveryWorker
     server: asyncio.Server
     worker_task: asyncio.Task
-    panel: Panel | None = None
+    panel: panel_service.RunningPanel | None = None
     pop3_server: asyncio.Server | None = None
     tunnel_servers: dict[str, asyncio.Server] = field(default_factory=dict)
     connection_groups: list[ClientConnections] = field(default_factory=list)
@@ -83,7 +82,7 @@ async def start(config: Config, clock=time.time, run_worker: bool = True) -> Rel
     settings = ConfigHolder(config)
     storage = config.storage
     storage.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    db = await connect(storage.database)
+    db = await open_relay_store(storage)
     try:
         # The mail account saved in the panel wins over config.toml's [upstream.*].
         config = await mail_account.install_at_start(settings, db)
@@ -125,26 +124,11 @@ async def start(config: Config, clock=time.time, run_worker: bool = True) -> Rel
     log.info("SMTP listening on %s:%d", listen.host, relay.smtp_port)
     try:
         await _start_pop3_and_tunnels(relay, config)
-        relay.panel = await _start_panel(relay, box, clock())
+        relay.panel = await panel_service.start(relay.settings, box, clock())
     except BaseException:
         await relay.stop()
         raise
     return relay
-
-
-async def _start_panel(relay: Relay, box: SecretBox, now: float) -> Panel:
-    config = relay.settings.current
-    storage = config.storage
-    if config.panel.demo_data:
-        await load_demo_data(relay.db, now)
-    password = await ensure_first_admin(relay.db, storage.dir, now)
-    if password:
-        print(
-            f"Panel administrator created: login admin, password {password}"
-            f" (also in {storage.dir / 'panel-admin.txt'})",
-            flush=True,
-        )
-    return await start_panel(relay.settings, box)
 
 
 def _port(server: asyncio.Server) -> int:

@@ -55,7 +55,18 @@ class StorageConfig:
     dir: Path
 
     @property
-    def database(self) -> Path:
+    def relay_database(self) -> Path:
+        """The queue, the logins and the saved mail account: what SMTP acceptance writes."""
+        return self.dir / "relay.db"
+
+    @property
+    def panel_database(self) -> Path:
+        """Staff, organisations, personal accounts, charges: what the panel writes."""
+        return self.dir / "panel.db"
+
+    @property
+    def single_database(self) -> Path:
+        """Both in one file, as versions before the split kept them (daemon.db.single_file)."""
         return self.dir / "epd-relay.db"
 
     @property

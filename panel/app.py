@@ -1,4 +1,4 @@
-"""The staff panel: create_app for tests, start_panel for `epd-relay serve`."""
+"""The staff panel's web application: create_app for tests, start_panel to serve it."""
 import asyncio
 import logging
 import os
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from daemon.config import Config, ConfigHolder
-from daemon.db.connect import Database, connect
+from daemon.db.connect import Database
 from daemon.secretbox import SecretBox
 from panel import keys
 from panel.middlewares import csrf, error_pages, security_headers, sessions
@@ -23,12 +23,15 @@ log = logging.getLogger(__name__)
 MAX_UPLOAD = 64 * 1024 * 1024  # imports of 100,000 accounts fit
 
 
-def create_app(settings: ConfigHolder, db: Database, box: SecretBox, *, secure_cookies: bool) -> web.Application:
+def create_app(
+    settings: ConfigHolder, panel_db: Database, relay_db: Database, box: SecretBox, *, secure_cookies: bool
+) -> web.Application:
     app = web.Application(
         middlewares=[error_pages, security_headers, sessions, csrf], client_max_size=MAX_UPLOAD
     )
     app[keys.SETTINGS] = settings
-    app[keys.DB] = db
+    app[keys.PANEL_DB] = panel_db
+    app[keys.RELAY_DB] = relay_db
     app[keys.BOX] = box
     app[keys.SECURE_COOKIES] = secure_cookies
     app[keys.TEMPLATES] = environment()
@@ -39,13 +42,11 @@ def create_app(settings: ConfigHolder, db: Database, box: SecretBox, *, secure_c
 @dataclass
 class Panel:
     runner: web.AppRunner
-    db: Database
     port: int
     scheme: str
 
     async def stop(self) -> None:
         await self.runner.cleanup()
-        await self.db.close()
 
 
 def _tls_context(config: Config) -> ssl.SSLContext:
@@ -68,23 +69,23 @@ def _tls_context(config: Config) -> ssl.SSLContext:
     return server_context(storage.panel_cert, storage.panel_key)
 
 
-async def start_panel(settings: ConfigHolder, box: SecretBox) -> Panel:
+async def start_panel(settings: ConfigHolder, panel_db: Database, relay_db: Database, box: SecretBox) -> Panel:
+    """Serve the panel on [panel] listen: HTTPS off loopback, plain HTTP on it."""
     config = settings.current
-    db = await connect(config.storage.database)
+    https = config.panel.https
+    ssl_context = await asyncio.to_thread(_tls_context, config) if https else None
+    runner = web.AppRunner(
+        create_app(settings, panel_db, relay_db, box, secure_cookies=https), access_log=None
+    )
+    await runner.setup()
+    listen = config.panel.listen
+    site = web.TCPSite(runner, listen.host, listen.port, ssl_context=ssl_context)
     try:
-        https = config.panel.https
-        ssl_context = await asyncio.to_thread(_tls_context, config) if https else None
-        runner = web.AppRunner(
-            create_app(settings, db, box, secure_cookies=https), access_log=None
-        )
-        await runner.setup()
-        listen = config.panel.listen
-        site = web.TCPSite(runner, listen.host, listen.port, ssl_context=ssl_context)
         await site.start()
     except BaseException:
-        await db.close()
+        await runner.cleanup()
         raise
     port = runner.addresses[0][1]  # the real port when listen asks for 0
     scheme = "https" if https else "http"
     log.info("panel listening on %s://%s:%d/", scheme, listen.host, port)
-    return Panel(runner, db, port, scheme)
+    return Panel(runner, port, scheme)

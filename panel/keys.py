@@ -5,11 +5,13 @@ from aiohttp import web
 from daemon.config import ConfigHolder
 from daemon.db.connect import Database
 from daemon.secretbox import SecretBox
-from panel.sessions import Session
+from panel.login_sessions import LoginSession
 
 SETTINGS = web.AppKey("settings", ConfigHolder)
-DB = web.AppKey("db", Database)
+PANEL_DB = web.AppKey("panel_db", Database)  # the panel's own store
+# The relay's store: the saved mail account and its logins; the queue, only read.
+RELAY_DB = web.AppKey("relay_db", Database)
 BOX = web.AppKey("box", SecretBox)
 SECURE_COOKIES = web.AppKey("secure_cookies", bool)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
-SESSION = web.RequestKey("session", Session | None)  # set for every request; None before login
+SESSION = web.RequestKey("session", LoginSession | None)  # set for every request; None before login

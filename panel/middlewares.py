@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from panel import keys
-from panel.sessions import COOKIE, expected_csrf_token, load_session
+from panel.login_sessions import COOKIE, expected_csrf_token, load_session
 from panel.templating import render
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse
     token = request.cookies.get(COOKIE)
     if token:
         lifetime = request.app[keys.SETTINGS].current.panel.session_lifetime
-        request[keys.SESSION] = await load_session(request.app[keys.DB], token, time.time(), lifetime)
+        request[keys.SESSION] = await load_session(request.app[keys.PANEL_DB], token, time.time(), lifetime)
     if request[keys.SESSION] is None and not request.path.startswith(PUBLIC_PATHS):
         if request.method == "GET":
             raise web.HTTPSeeOther(request.app.router["login"].url_for().with_query(next=request.path_qs))

@@ -5,7 +5,7 @@ import jinja2
 from aiohttp import web
 
 from panel import keys
-from panel.sessions import expected_csrf_token
+from panel.login_sessions import expected_csrf_token
 
 
 def environment() -> jinja2.Environment:

@@ -1,6 +1,7 @@
 """Staff users: who may log in to the panel, and with which role."""
 import asyncio
 import enum
+import functools
 import os
 import secrets
 from dataclasses import dataclass
@@ -68,7 +69,7 @@ async def authenticate(db: Database, name: str, password: str) -> StaffUser | No
     row = await db.fetchone("SELECT id, name, role, password_hash FROM staff_users WHERE name = ?", (name,))
     if row is None:
         # Spend the same time as a real check, so timing does not tell which names exist.
-        await asyncio.to_thread(password_matches, password, _DUMMY_HASH)
+        await asyncio.to_thread(password_matches, password, _dummy_hash())
         return None
     if not await asyncio.to_thread(password_matches, password, row["password_hash"]):
         return None
@@ -102,4 +103,7 @@ async def ensure_first_admin(db: Database, state_dir: Path, now: float) -> str |
     return password
 
 
-_DUMMY_HASH = hash_password("not a real password")
+@functools.cache
+def _dummy_hash() -> str:
+    """Made at the first login of an unknown name, not at import: scrypt costs 50 ms."""
+    return hash_password("not a real password")

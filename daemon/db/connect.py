@@ -1,4 +1,4 @@
-"""Opening the shared SQLite database: WAL, foreign keys, durable commits."""
+"""Opening a SQLite store (the relay's or the panel's): WAL, foreign keys, durable commits."""
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -8,12 +8,12 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from daemon.db.migrate import migrate
+from daemon.db.migrate import Schema, migrate
 
-# How long a writer waits for another's transaction. The panel's first import of 100,000
-# accounts holds the write lock for about 20 s (measured); an SMTP client waits up to
-# 10 minutes for its reply to DATA (RFC 5321 4.5.3.2.6), so mail queues behind it rather
-# than getting 451.
+# How long a writer waits for another's transaction. The relay's store is written by the
+# relay and, briefly, by a saved mail account or `epd-relay account set`; the panel's store
+# by imports that hold its lock for about 20 s at 100,000 accounts. An SMTP client waits up
+# to 10 minutes for its reply to DATA (RFC 5321 4.5.3.2.6), so waiting beats a 451.
 BUSY_TIMEOUT_MS = 60_000
 
 
@@ -42,8 +42,8 @@ class Database:
     """One aiosqlite connection shared by many coroutines.
 
     A lock keeps one coroutine's transaction from interleaving with another's
-    statements on the same connection; other processes (the panel) use their own
-    connection and SQLite's own locking.
+    statements on the same connection; other connections (the panel's, a command's)
+    rely on SQLite's own locking.
     """
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
@@ -101,8 +101,9 @@ class Database:
         await self.connection.close()
 
 
-async def connect(path: Path) -> Database:
-    """Open and migrate the database; the caller closes it."""
+async def connect(path: Path, schema: Schema | None) -> Database:
+    """Open the database and bring it to the schema's version (None: leave it as it is);
+    the caller closes it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     connection = await aiosqlite.connect(path, isolation_level=None)
     try:
@@ -112,7 +113,8 @@ async def connect(path: Path) -> Database:
         # FULL: a commit is fsync'd before it returns, so a 250 survives power loss.
         await connection.execute("PRAGMA synchronous = FULL")
         await connection.execute("PRAGMA foreign_keys = ON")
-        await migrate(connection)
+        if schema is not None:
+            await connection._execute(migrate, connection._conn, schema)
     except BaseException:
         await connection.close()
         raise
@@ -120,8 +122,8 @@ async def connect(path: Path) -> Database:
 
 
 @asynccontextmanager
-async def opened(path: Path) -> AsyncIterator[Database]:
-    db = await connect(path)
+async def opened(path: Path, schema: Schema | None) -> AsyncIterator[Database]:
+    db = await connect(path, schema)
     try:
         yield db
     finally:

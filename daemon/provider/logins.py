@@ -22,7 +22,7 @@ def default_address(username: str) -> str:
 async def get_login(db: Database, username: str) -> Login | None:
     row = await db.fetchone(
         "SELECT username, address, password_encrypted IS NOT NULL AS stored,"
-        " local_password_hash IS NOT NULL AS local FROM accounts WHERE username = ?",
+        " local_password_hash IS NOT NULL AS local FROM mail_logins WHERE username = ?",
         (username,),
     )
     if row is None:
@@ -31,7 +31,7 @@ async def get_login(db: Database, username: str) -> Login | None:
 
 
 async def count_logins(db: Database) -> int:
-    row = await db.fetchone("SELECT COUNT(*) FROM accounts")
+    row = await db.fetchone("SELECT COUNT(*) FROM mail_logins")
     return row[0]
 
 
@@ -60,33 +60,33 @@ async def save_login(
     )
     async with db.transaction() as tx:
         await tx.execute(
-            "INSERT INTO accounts (username, address, created_at) VALUES (?, ?, ?)"
+            "INSERT INTO mail_logins (username, address, created_at) VALUES (?, ?, ?)"
             " ON CONFLICT (username) DO UPDATE SET address = excluded.address",
             (username, address.lower(), now),
         )
         if encrypted is not None:
             await tx.execute(
-                "UPDATE accounts SET password_encrypted = ? WHERE username = ?", (encrypted, username)
+                "UPDATE mail_logins SET password_encrypted = ? WHERE username = ?", (encrypted, username)
             )
         if local_hash is not None:
             await tx.execute(
-                "UPDATE accounts SET local_password_hash = ? WHERE username = ?", (local_hash, username)
+                "UPDATE mail_logins SET local_password_hash = ? WHERE username = ?", (local_hash, username)
             )
 
 
 async def forget_stored_password(db: Database, username: str) -> None:
-    await db.execute("UPDATE accounts SET password_encrypted = NULL WHERE username = ?", (username,))
+    await db.execute("UPDATE mail_logins SET password_encrypted = NULL WHERE username = ?", (username,))
 
 
 async def stored_password(db: Database, box: SecretBox, username: str) -> str | None:
-    row = await db.fetchone("SELECT password_encrypted FROM accounts WHERE username = ?", (username,))
+    row = await db.fetchone("SELECT password_encrypted FROM mail_logins WHERE username = ?", (username,))
     if row is None or row[0] is None:
         return None
     return box.decrypt(row[0])
 
 
 async def local_password_ok(db: Database, username: str, password: str) -> bool:
-    row = await db.fetchone("SELECT local_password_hash FROM accounts WHERE username = ?", (username,))
+    row = await db.fetchone("SELECT local_password_hash FROM mail_logins WHERE username = ?", (username,))
     if row is None or row[0] is None:
         return False
     return await asyncio.to_thread(password_matches, password, row[0])

@@ -279,3 +279,9 @@ async def unfinished(db: Database) -> list[aiosqlite.Row]:
         " WHERE state NOT IN (?, ?) ORDER BY received_at, id",
         (MessageState.DELIVERED, MessageState.FAILED),
     )
+
+
+async def count_by_state(db: Database) -> dict[MessageState, int]:
+    """How many messages are in each state (the panel's start page)."""
+    rows = await db.fetchall("SELECT state, COUNT(*) FROM messages GROUP BY state")
+    return {MessageState(row[0]): row[1] for row in rows}

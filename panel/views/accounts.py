@@ -28,7 +28,7 @@ def _organisation_filter(text: str, known: list[tuple[int, str]]) -> int | None:
 
 
 async def accounts(request: web.Request) -> web.Response:
-    db = request.app[keys.DB]
+    db = request.app[keys.PANEL_DB]
     organisations = await choices(db)
     text = request.query.get("q", "").strip()
     organisation_id = _organisation_filter(request.query.get("organisation", ""), organisations)
@@ -62,7 +62,7 @@ async def accounts(request: web.Request) -> web.Response:
 
 async def _card(request: web.Request, values: dict, errors: dict, *, account_id: int | None,
                 status: int = 200, saved: bool = False) -> web.Response:
-    organisations = await choices(request.app[keys.DB])
+    organisations = await choices(request.app[keys.PANEL_DB])
     email_unused = bool(values.get("email")) and values.get("delivery_method") != DeliveryMethod.EMAIL
     return render(request, "account.html", {
         "account_id": account_id,
@@ -87,7 +87,7 @@ async def new_account(request: web.Request) -> web.Response:
 
 
 async def create(request: web.Request) -> web.Response:
-    db = request.app[keys.DB]
+    db = request.app[keys.PANEL_DB]
     organisation_ids = [id_ for id_, _ in await choices(db)]
     values, errors = account_form.check(await request.post(), organisation_ids)
     if not errors:
@@ -103,7 +103,7 @@ async def create(request: web.Request) -> web.Response:
 
 async def account(request: web.Request) -> web.Response:
     account_id = int(request.match_info["id"])  # the route matches 1 to 18 digits
-    stored = await get_account(request.app[keys.DB], account_id)
+    stored = await get_account(request.app[keys.PANEL_DB], account_id)
     if stored is None:
         raise web.HTTPNotFound()
     return await _card(request, account_form.shown(stored), {}, account_id=account_id,
@@ -112,7 +112,7 @@ async def account(request: web.Request) -> web.Response:
 
 async def update(request: web.Request) -> web.Response:
     account_id = int(request.match_info["id"])  # the route matches 1 to 18 digits
-    db = request.app[keys.DB]
+    db = request.app[keys.PANEL_DB]
     if await get_account(db, account_id) is None:
         raise web.HTTPNotFound()
     organisation_ids = [id_ for id_, _ in await choices(db)]

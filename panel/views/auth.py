@@ -7,7 +7,7 @@ from aiohttp import web
 
 from panel import keys
 from panel.responses import see_other
-from panel.sessions import (
+from panel.login_sessions import (
     COOKIE,
     LOGIN_CSRF_COOKIE,
     create_session,
@@ -50,7 +50,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     name = str(form.get("name", "")).strip()
     password = str(form.get("password", ""))
-    db = request.app[keys.DB]
+    db = request.app[keys.PANEL_DB]
     now = time.time()
     remote = request.remote or "?"
     wait = await seconds_to_wait(db, name, remote, now)
@@ -79,7 +79,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 async def logout(request: web.Request) -> web.StreamResponse:
     token = request.cookies.get(COOKIE)
     if token:
-        await end_session(request.app[keys.DB], token)
+        await end_session(request.app[keys.PANEL_DB], token)
     response = see_other(str(request.app.router["login"].url_for()))
     response.del_cookie(COOKIE, path="/")
     return response

@@ -41,7 +41,7 @@ async def upload(request: web.Request) -> web.Response:
         return _page(request, problem=NO_FILE, status=400)
     data = await asyncio.to_thread(field.file.read)
     filename = _file_name(field.filename)
-    report = await import_file(request.app[keys.DB], data, filename, time.time())
+    report = await import_file(request.app[keys.PANEL_DB], data, filename, time.time())
     log.info(
         "import of %r by %s: %s", filename, request[keys.SESSION].user.name,
         f"{report.created} created, {report.updated} updated" if report.applied

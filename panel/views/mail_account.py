@@ -48,7 +48,7 @@ class CheckOutcome:
 
 
 async def page(request: web.Request) -> web.Response:
-    saved = await mail_account.load(request.app[keys.DB])
+    saved = await mail_account.load(request.app[keys.RELAY_DB])
     typed = typed_from_account(saved or mail_account.from_config(request.app[keys.SETTINGS].file))
     preset = PRESETS.get(request.query.get("preset", ""))
     if preset is not None:
@@ -60,7 +60,7 @@ async def save(request: web.Request) -> web.Response:
     session = request[keys.SESSION]
     if session is None or not session.user.is_admin:
         raise web.HTTPForbidden()
-    db, form = request.app[keys.DB], await request.post()
+    db, form = request.app[keys.RELAY_DB], await request.post()
     saved = await mail_account.load(db)
     typed = typed_from_form(form)
     retype = bool(form.get("password") or form.get("smtp_password"))  # never echoed back
@@ -111,7 +111,7 @@ async def _require_passwords_to_remember(db, account: MailAccount, passwords: di
 async def _keep_or_forget_passwords(
     request: web.Request, account: MailAccount, passwords: dict[str, str], saved: MailAccount | None, now: float
 ) -> None:
-    db, box = request.app[keys.DB], request.app[keys.BOX]
+    db, box = request.app[keys.RELAY_DB], request.app[keys.BOX]
     for login, password in passwords.items():
         keep = account.remember_password and password
         await logins.save_login(
@@ -128,7 +128,7 @@ async def _keep_or_forget_passwords(
 
 async def check(request: web.Request) -> web.Response:
     """«Проверить учетную запись»: the saved settings, step by step, with the daemon's own checks."""
-    db, box, settings = request.app[keys.DB], request.app[keys.BOX], request.app[keys.SETTINGS]
+    db, box, settings = request.app[keys.RELAY_DB], request.app[keys.BOX], request.app[keys.SETTINGS]
     form = await request.post()
     saved = await mail_account.load(db)
     account = saved or mail_account.from_config(settings.file)
@@ -188,7 +188,7 @@ async def _render(
     missing_passwords: list[str] | None = None,
     status: int = 200,
 ) -> web.Response:
-    db, settings = request.app[keys.DB], request.app[keys.SETTINGS]
+    db, settings = request.app[keys.RELAY_DB], request.app[keys.SETTINGS]
     session = request[keys.SESSION]
     stored = {
         "password": bool(typed.username) and await _has_stored_password(db, typed.username),

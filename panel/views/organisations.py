@@ -18,7 +18,7 @@ NAME_TAKEN = "Организация с таким наименованием у
 
 
 async def organisations(request: web.Request) -> web.Response:
-    rows = await list_organisations(request.app[keys.DB])
+    rows = await list_organisations(request.app[keys.PANEL_DB])
     return render(request, "organisations.html", {"organisations": rows, "saved": "saved" in request.query})
 
 
@@ -42,7 +42,7 @@ async def create(request: web.Request) -> web.Response:
     values, errors = organisation_form.check(await request.post())
     if not errors:
         try:
-            organisation_id = await create_organisation(request.app[keys.DB], values, time.time())
+            organisation_id = await create_organisation(request.app[keys.PANEL_DB], values, time.time())
         except NameTaken:
             errors = {"name": NAME_TAKEN}
         else:
@@ -52,7 +52,7 @@ async def create(request: web.Request) -> web.Response:
 
 async def organisation(request: web.Request) -> web.Response:
     organisation_id = int(request.match_info["id"])  # the route matches 1 to 18 digits
-    values = await get_organisation(request.app[keys.DB], organisation_id)
+    values = await get_organisation(request.app[keys.PANEL_DB], organisation_id)
     if values is None:
         raise web.HTTPNotFound()
     return _card(request, values, {}, organisation_id=organisation_id, saved="saved" in request.query)
@@ -60,7 +60,7 @@ async def organisation(request: web.Request) -> web.Response:
 
 async def update(request: web.Request) -> web.Response:
     organisation_id = int(request.match_info["id"])  # the route matches 1 to 18 digits
-    db = request.app[keys.DB]
+    db = request.app[keys.PANEL_DB]
     if await get_organisation(db, organisation_id) is None:
         raise web.HTTPNotFound()
     values, errors = organisation_form.check(await request.post())

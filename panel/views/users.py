@@ -27,7 +27,7 @@ def require_admin(request: web.Request) -> None:
 async def _page(request: web.Request, *, values: dict | None = None, errors: dict | None = None,
                 status: int = 200) -> web.Response:
     return render(request, "users.html", {
-        "users": await list_users(request.app[keys.DB]),
+        "users": await list_users(request.app[keys.PANEL_DB]),
         "roles": ROLE_NAMES,
         "values": values or {"name": "", "role": Role.OPERATOR.value},
         "errors": errors or {},
@@ -62,7 +62,7 @@ async def create(request: web.Request) -> web.Response:
     password = _password_errors(form, errors)
     if not errors:
         try:
-            await add_user(request.app[keys.DB], values["name"], password, Role(values["role"]), time.time())
+            await add_user(request.app[keys.PANEL_DB], values["name"], password, Role(values["role"]), time.time())
         except UserError:
             errors["name"] = "Пользователь с таким именем уже есть"
         else:
@@ -78,7 +78,7 @@ async def change_password(request: web.Request) -> web.Response:
     password = _password_errors(form, errors)
     if not errors:
         try:
-            await set_password(request.app[keys.DB], name, password)
+            await set_password(request.app[keys.PANEL_DB], name, password)
         except UserError:
             raise web.HTTPNotFound() from None
         return see_other("/users?done=password")

@@ -12,7 +12,7 @@ from tests.relay_process import RelayProcess, run_cli
 
 
 def db_rows(config_path, sql: str) -> list[tuple]:
-    with sqlite3.connect(config_path.parent / "state" / "epd-relay.db") as db:
+    with sqlite3.connect(config_path.parent / "state" / "relay.db") as db:
         return db.execute(sql).fetchall()
 
 

@@ -1,12 +1,13 @@
 """`epd-relay user add NAME` and `user passwd NAME`: panel users from the command line."""
-from daemon.db.connect import opened
+from daemon.config import load
+from daemon.db.stores import panel_store
 from panel.users import Role, authenticate
 from tests.conftest import relay_sections, write_config
 from tests.relay_process import run_cli
 
 
 async def login(config_path, name: str, password: str):
-    async with opened(config_path.parent / "state" / "epd-relay.db") as db:
+    async with panel_store(load(config_path).storage) as db:
         return await authenticate(db, name, password)
 
 

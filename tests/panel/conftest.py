@@ -31,8 +31,8 @@ class PanelRun:
 async def panel(make_config, start_relay):
     """A relay with its panel on an ephemeral port, local capture, one admin and one operator."""
     relay = await start_relay(make_config(None))
-    await add_user(relay.db, OPERATOR[0], OPERATOR[1], Role.OPERATOR, 0)
-    await add_user(relay.db, ADMIN[0], ADMIN[1], Role.ADMIN, 0)
+    await add_user(relay.panel.db, OPERATOR[0], OPERATOR[1], Role.OPERATOR, 0)
+    await add_user(relay.panel.db, ADMIN[0], ADMIN[1], Role.ADMIN, 0)
     run = PanelRun(relay, relay.panel_url)
     yield run
     for client in run._clients:

@@ -106,7 +106,7 @@ async def test_five_failures_throttle_the_name_even_with_the_right_password(pane
 
 
 async def test_user_names_are_shown_escaped(panel):
-    await add_user(panel.relay.db, "<script>alert(1)</script>", "long-enough-password", Role.OPERATOR, 0)
+    await add_user(panel.relay.panel.db, "<script>alert(1)</script>", "long-enough-password", Role.OPERATOR, 0)
     client = await panel.client(("<script>alert(1)</script>", "long-enough-password"))
     page = await client.get("/")
     assert "<script>alert(1)</script>" not in page.text
@@ -153,7 +153,7 @@ async def test_off_loopback_the_panel_serves_https_with_a_generated_certificate(
             assert "Strict-Transport-Security" in response.headers
             fields = await response.text()
         token = fields.split('name="csrf_token" value="')[1].split('"')[0]
-        await add_user(relay.db, "clerk", "clerk-password", Role.OPERATOR, 0)
+        await add_user(relay.panel.db, "clerk", "clerk-password", Role.OPERATOR, 0)
         async with client.http.post(
             "/login", data={"name": "clerk", "password": "clerk-password", "csrf_token": token},
             ssl=insecure, allow_redirects=False,
@@ -165,7 +165,7 @@ async def test_off_loopback_the_panel_serves_https_with_a_generated_certificate(
 
 
 async def test_expired_sessions_are_removed_at_the_next_login(panel):
-    db = panel.relay.db
+    db = panel.relay.panel.db
     await panel.client(OPERATOR)
     await db.execute("UPDATE panel_sessions SET expires_at = 0")
     await panel.client(ADMIN)

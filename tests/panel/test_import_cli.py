@@ -1,6 +1,6 @@
 """`epd-relay import FILE`: the same import as the panel's, from the command line."""
 from daemon.config import load
-from daemon.db.connect import opened
+from daemon.db.stores import panel_store
 from tests.conftest import relay_sections, write_config
 from tests.panel.seed_tables import EXAMPLES, account_table, csv_bytes
 from tests.relay_process import run_cli
@@ -13,7 +13,7 @@ async def run_import(*args: str) -> tuple[int, list[str]]:
 
 
 async def counts(config_path) -> tuple[int, int, int]:
-    async with opened(load(config_path).storage.database) as db:
+    async with panel_store(load(config_path).storage) as db:
         return tuple([
             (await db.fetchone(f"SELECT COUNT(*) FROM {table}"))[0]
             for table in ("personal_accounts", "payment_documents", "charge_lines")

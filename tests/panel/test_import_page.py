@@ -18,7 +18,7 @@ def error_rows(html: str) -> list[tuple[str, str]]:
 
 
 async def count(panel, table: str) -> int:
-    return (await panel.relay.db.fetchone(f"SELECT COUNT(*) FROM {table}"))[0]
+    return (await panel.relay.panel.db.fetchone(f"SELECT COUNT(*) FROM {table}"))[0]
 
 
 async def test_the_page_has_an_upload_form(operator):

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from daemon.db.connect import connect
+from daemon.db.migrate import Schema
 from panel.imports import ACCOUNT_COLUMNS, CHARGE_COLUMNS, TableKind, import_file
 from tests.panel import seed_tables
 from tests.panel.seed_tables import csv_bytes, russian, xlsx_bytes
@@ -16,7 +17,7 @@ EMAIL_EMPTY = "способ доставки «По электронной по�
 
 @pytest.fixture
 async def db(tmp_path):
-    database = await connect(tmp_path / "state" / "epd-relay.sqlite")
+    database = await connect(tmp_path / "state" / "panel.db", Schema.PANEL)
     yield database
     await database.close()
 

@@ -47,7 +47,7 @@ def text_of(page) -> str:
 
 
 def db_rows(relay: app.Relay, sql: str) -> list[tuple]:
-    with sqlite3.connect(relay.settings.current.storage.database) as db:
+    with sqlite3.connect(relay.settings.current.storage.relay_database) as db:
         return db.execute(sql).fetchall()
 
 
@@ -106,8 +106,8 @@ async def wrong_host_upstream(tls_files):
 
 async def _panel_for(config, start_relay) -> PanelRun:
     relay = await start_relay(config)
-    await add_user(relay.db, OPERATOR[0], OPERATOR[1], Role.OPERATOR, 0)
-    await add_user(relay.db, ADMIN[0], ADMIN[1], Role.ADMIN, 0)
+    await add_user(relay.panel.db, OPERATOR[0], OPERATOR[1], Role.OPERATOR, 0)
+    await add_user(relay.panel.db, ADMIN[0], ADMIN[1], Role.ADMIN, 0)
     return PanelRun(relay, relay.panel_url)
 
 
@@ -229,9 +229,9 @@ async def test_standard_ports_follow_the_protocol_versions(admin):
 async def test_remembered_password_is_encrypted_at_rest_and_forgotten_on_request(admin, panel):
     await admin.submit(PAGE, account_form(465))
     relay = panel.relay
-    rows = db_rows(relay, "SELECT password_encrypted FROM accounts WHERE username = 'sender@example.test'")
+    rows = db_rows(relay, "SELECT password_encrypted FROM mail_logins WHERE username = 'sender@example.test'")
     assert rows and rows[0][0] and PASSWORD.encode() not in rows[0][0]
-    with open(relay.settings.current.storage.database, "rb") as file:
+    with open(relay.settings.current.storage.relay_database, "rb") as file:
         assert PASSWORD.encode() not in file.read()
     box = SecretBox.open_or_create(relay.settings.current.storage.key_file)
     assert await logins.stored_password(relay.db, box, SENDER) == PASSWORD

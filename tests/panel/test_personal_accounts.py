@@ -152,7 +152,7 @@ async def test_search_finds_by_number_payer_address_and_email(operator, panel):
     await create(operator)
     await create(operator, number="000000002001", payer="Лермонтов Михаил Юрьевич", premises="Люблинская, д. 5",
                  building="Москва, Люблинская, д. 5", postal_address="", email="", delivery_method="in_person")
-    await insert_accounts(panel.relay.db, 30, start=100)
+    await insert_accounts(panel.relay.panel.db, 30, start=100)
     searches = {
         "0000000010": ["000000001001"],            # part of the number
         "00000000200": ["000000002001"],
@@ -175,7 +175,7 @@ async def test_search_finds_by_number_payer_address_and_email(operator, panel):
 
 
 async def test_one_or_two_characters_search_the_beginning_of_the_number(operator, panel):
-    await insert_accounts(panel.relay.db, 12, start=1)
+    await insert_accounts(panel.relay.panel.db, 12, start=1)
     page = await operator.get("/accounts?q=00")
     assert len(numbers_listed(page)) == 12
     assert "номер которых начинается с «00»" in page.text
@@ -183,7 +183,7 @@ async def test_one_or_two_characters_search_the_beginning_of_the_number(operator
 
 
 async def test_paging_through_the_list_and_back(operator, panel):
-    await insert_accounts(panel.relay.db, 120)
+    await insert_accounts(panel.relay.panel.db, 120)
     first = await operator.get("/accounts")
     assert "Всего: 120" in first.text
     assert numbers_listed(first) == [f"{n:09d}001" for n in range(1, 51)]
@@ -202,8 +202,8 @@ async def test_paging_through_the_list_and_back(operator, panel):
 
 async def test_search_results_page_too_and_the_organisation_filter(operator, panel):
     org = int(await organisation_id(operator))
-    await insert_accounts(panel.relay.db, 70, organisation=org)
-    await insert_accounts(panel.relay.db, 10, start=500)
+    await insert_accounts(panel.relay.panel.db, 70, organisation=org)
+    await insert_accounts(panel.relay.panel.db, 10, start=500)
     found = await operator.get(f"/accounts?q=Иван&organisation={org}")
     assert "Найдено: 70" in found.text and len(numbers_listed(found)) == 50
     rest = await operator.get(unescape(re.search(r'<a href="([^"]*)" rel="next">', found.text)[1]))

@@ -68,7 +68,7 @@ async def test_wrong_password_is_refused_by_dovecot_through_us(tmp_path, real_pr
         await send(relay.smtp_port, USER, ["resident@example.ru"], b"Subject: x\r\n\r\nx\r\n", (USER, "wrong"))
     assert refused.value.smtp_code == 535
     assert b"535" in refused.value.smtp_error  # Postfix's own reply, passed on
-    with sqlite3.connect(config.storage.database) as db:
+    with sqlite3.connect(config.storage.relay_database) as db:
         assert db.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 0
 
 
@@ -81,7 +81,7 @@ async def test_server_without_starttls_gets_neither_password_nor_mail(tmp_path, 
     code, _ = await send(relay.smtp_port, USER, ["resident@example.ru"], content)
     assert code == 250
     await relay.worker.run_once(clock())
-    with sqlite3.connect(config.storage.database) as db:
+    with sqlite3.connect(config.storage.relay_database) as db:
         [(state, reason)] = db.execute("SELECT state, reason FROM messages").fetchall()
     assert state == "deferred" and "does not offer STARTTLS" in reason
     assert not any(message_id.encode() in raw for raw in real_provider.delivered())

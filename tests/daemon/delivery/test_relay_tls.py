@@ -8,7 +8,7 @@ from tests.fake_upstream import FakeUpstream
 
 
 def states(config) -> dict[str, tuple[str, str]]:
-    with sqlite3.connect(config.storage.database) as db:
+    with sqlite3.connect(config.storage.relay_database) as db:
         return {row[0]: (row[1], row[2]) for row in db.execute("SELECT id, state, reason FROM messages")}
 
 

@@ -13,7 +13,7 @@ from tests.fake_upstream import FakeUpstream
 
 
 def rows(config, sql: str, *params) -> list[tuple]:
-    with sqlite3.connect(config.storage.database) as db:
+    with sqlite3.connect(config.storage.relay_database) as db:
         return db.execute(sql, params).fetchall()
 
 
@@ -211,7 +211,7 @@ async def test_once_a_backlog_is_delivered_the_database_file_shrinks(upstream, m
     for n in range(100):  # 20 MB of mail waiting
         code, _ = await send(relay.smtp_port, SENDER, ["a@example.ru"], big, (SENDER, PASSWORD))
         assert code == 250
-    database = config_of(relay).storage.database
+    database = config_of(relay).storage.relay_database
     assert database.stat().st_size + Path(f"{database}-wal").stat().st_size > 20_000_000
     for gate in held:
         gate.set()

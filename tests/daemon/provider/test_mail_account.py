@@ -1,8 +1,10 @@
 """The mail account saved in the panel laid over config.toml's [upstream.*], and `check` using it."""
 from dataclasses import replace
 
-from daemon.config import ConfigHolder, Pop3Security, Security
+from daemon.config import ConfigHolder, Pop3Security, Security, load
 from daemon.db.connect import opened
+from daemon.db.migrate import Schema
+from daemon.db.stores import relay_store
 from daemon.provider import mail_account
 from daemon.provider.mail_account import MailAccount
 from tests.conftest import PASSWORD, SENDER, relay_sections, write_config
@@ -60,7 +62,7 @@ def test_a_save_keeps_the_modes_chosen_at_start(make_config, upstream):
 
 
 async def test_row_round_trip(tmp_path):
-    async with opened(tmp_path / "db.sqlite") as db:
+    async with opened(tmp_path / "relay.db", Schema.RELAY) as db:
         assert await mail_account.load(db) is None
         await mail_account.save(db, ACCOUNT, 1.0)
         await mail_account.save(db, replace(ACCOUNT, smtp_port=465, smtp_secure=True), 2.0)
@@ -76,7 +78,7 @@ async def test_cli_check_uses_the_saved_account(tmp_path, tls_files, upstream):
         ACCOUNT, address=SENDER, username=SENDER, smtp_host="127.0.0.1", smtp_port=upstream.port,
         smtp_secure=True, use_for_receiving=False,
     )
-    async with opened(tmp_path / "state" / "epd-relay.db") as db:
+    async with relay_store(load(config_path).storage) as db:
         await mail_account.save(db, account, 1.0)
     code, output = await run_cli("check", "--config", str(config_path), stdin=PASSWORD + "\n")
     assert code == 0, output

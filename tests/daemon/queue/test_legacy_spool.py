@@ -2,7 +2,7 @@
 import logging
 import sqlite3
 
-from daemon.db.connect import opened
+from daemon.db.stores import relay_store
 from daemon.queue import messages
 from tests.conftest import SENDER, message, store_password
 
@@ -11,7 +11,7 @@ async def test_queued_message_files_are_taken_into_the_database(upstream, make_c
     config = make_config(upstream)
     # What an older relay left: a queue row whose content is a file, the file of a message
     # delivered just before a crash, and a file that never got its 250 (no row).
-    async with opened(config.storage.database) as db:
+    async with relay_store(config.storage) as db:
         for queue_id in ("OLD1", "SENT3"):
             await messages.insert_message(
                 db, queue_id=queue_id, account=SENDER, sender=SENDER, recipients=["a@example.ru"],
@@ -37,7 +37,7 @@ async def test_queued_message_files_are_taken_into_the_database(upstream, make_c
     assert await relay.worker.run_once(1e12) == 1
 
     assert [r.content for r in upstream.received] == [message()]
-    with sqlite3.connect(config.storage.database) as db:
+    with sqlite3.connect(config.storage.relay_database) as db:
         assert db.execute("SELECT id, state FROM messages ORDER BY id").fetchall() == [
             ("OLD1", "delivered"), ("SENT3", "delivered"),
         ]

@@ -1,5 +1,6 @@
 """`epd-relay queue list` and `queue release ID`: the person a held message waits for."""
-from daemon.db.connect import opened
+from daemon.config import load
+from daemon.db.stores import relay_store
 from daemon.queue import messages
 from tests.conftest import relay_sections, write_config
 from tests.relay_process import run_cli
@@ -7,8 +8,8 @@ from tests.relay_process import run_cli
 
 async def test_a_held_message_is_listed_and_released(tmp_path):
     config_path = write_config(tmp_path, relay_sections(None, None))
-    database = tmp_path / "state" / "epd-relay.db"
-    async with opened(database) as db:
+    storage = load(config_path).storage
+    async with relay_store(storage) as db:
         for queue_id in ("HELD1", "WAITING2"):
             await messages.insert_message(
                 db, queue_id=queue_id, account="a@example.test", sender="a@example.test",
@@ -28,7 +29,7 @@ async def test_a_held_message_is_listed_and_released(tmp_path):
 
     code, output = await run_cli("queue", "release", "HELD1", "--config", str(config_path))
     assert code == 0 and "HELD1 released" in output
-    async with opened(database) as db:
+    async with relay_store(storage) as db:
         row = await db.fetchone("SELECT state FROM messages WHERE id = 'HELD1'")
     assert row[0] == "deferred"
 

@@ -11,7 +11,7 @@ from tests.fake_upstream import FakeUpstream
 
 
 def count(config, table: str) -> int:
-    with sqlite3.connect(config.storage.database) as db:
+    with sqlite3.connect(config.storage.relay_database) as db:
         return db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
 
@@ -52,10 +52,10 @@ async def test_only_a_salted_hash_of_the_password_is_kept(upstream, make_config,
     config = make_config(upstream)
     relay = await start_relay(config, run_worker=False)
     await send(relay.smtp_port, SENDER, ["a@example.ru"], message(), (SENDER, PASSWORD))
-    with sqlite3.connect(config.storage.database) as db:
+    with sqlite3.connect(config.storage.relay_database) as db:
         [(stored,)] = db.execute("SELECT password_hash FROM verified_credentials").fetchall()
     assert stored.startswith("scrypt$") and PASSWORD not in stored
-    assert PASSWORD.encode() not in config.storage.database.read_bytes()
+    assert PASSWORD.encode() not in config.storage.relay_database.read_bytes()
 
 
 async def test_a_password_the_provider_now_refuses_is_forgotten(upstream, make_config, start_relay):

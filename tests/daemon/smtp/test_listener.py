@@ -11,7 +11,7 @@ from tests.conftest import PASSWORD, SENDER, message, send
 
 
 def queued_count(config) -> int:
-    with sqlite3.connect(config.storage.database) as db:
+    with sqlite3.connect(config.storage.relay_database) as db:
         return db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
 
 
@@ -139,7 +139,7 @@ async def test_250_carries_the_queue_id_of_a_durable_row(relay_and_config):
     relay, config = relay_and_config
     code, reply = await send(relay.smtp_port, SENDER, ["a@example.ru"], message(), (SENDER, PASSWORD))
     queue_id = reply.decode().rsplit(" ", 1)[1]
-    with sqlite3.connect(config.storage.database) as db:
+    with sqlite3.connect(config.storage.relay_database) as db:
         state, = db.execute("SELECT state FROM messages WHERE id = ?", (queue_id,)).fetchone()
     assert state == "queued"
     assert stored_contents(config) == [message()]
@@ -171,7 +171,7 @@ def plain_auth() -> bytes:
 
 
 def stored_contents(config) -> list[bytes]:
-    with sqlite3.connect(config.storage.database) as db:
+    with sqlite3.connect(config.storage.relay_database) as db:
         return [row[0] for row in db.execute("SELECT content FROM message_contents ORDER BY message_id")]
 
 

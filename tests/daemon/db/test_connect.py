@@ -9,7 +9,7 @@ from daemon.db.connect import opened
 
 @pytest.fixture
 async def db(tmp_path):
-    async with opened(tmp_path / "t.db") as database:
+    async with opened(tmp_path / "t.db", None) as database:
         await database.execute("CREATE TABLE t (x INTEGER NOT NULL)")
         yield database
 

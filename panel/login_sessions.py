@@ -11,7 +11,7 @@ LOGIN_CSRF_COOKIE = "epd_login_csrf"  # before login, the CSRF token is a double
 
 
 @dataclass(frozen=True)
-class Session:
+class LoginSession:
     user: StaffUser
     csrf_token: str
 
@@ -20,7 +20,7 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
-async def create_session(db: Database, user: StaffUser, now: float, lifetime: float) -> tuple[str, Session]:
+async def create_session(db: Database, user: StaffUser, now: float, lifetime: float) -> tuple[str, LoginSession]:
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     await db.execute(
@@ -28,10 +28,10 @@ async def create_session(db: Database, user: StaffUser, now: float, lifetime: fl
         " VALUES (?, ?, ?, ?, ?)",
         (_digest(token), user.id, csrf, now, now + lifetime),
     )
-    return token, Session(user, csrf)
+    return token, LoginSession(user, csrf)
 
 
-async def load_session(db: Database, token: str, now: float, lifetime: float) -> Session | None:
+async def load_session(db: Database, token: str, now: float, lifetime: float) -> LoginSession | None:
     """The session for a cookie, its lifetime renewed; None when unknown or expired."""
     row = await db.fetchone(
         "SELECT user_id, csrf_token, expires_at FROM panel_sessions WHERE token_hash = ?", (_digest(token),)
@@ -45,7 +45,7 @@ async def load_session(db: Database, token: str, now: float, lifetime: float) ->
         await db.execute(
             "UPDATE panel_sessions SET expires_at = ? WHERE token_hash = ?", (now + lifetime, _digest(token))
         )
-    return Session(user, row["csrf_token"])
+    return LoginSession(user, row["csrf_token"])
 
 
 async def end_session(db: Database, token: str) -> None:
@@ -56,7 +56,7 @@ async def remove_expired(db: Database, now: float) -> None:
     await db.execute("DELETE FROM panel_sessions WHERE expires_at < ?", (now,))
 
 
-def expected_csrf_token(session: Session | None, cookies) -> str | None:
+def expected_csrf_token(session: LoginSession | None, cookies) -> str | None:
     """The token a form must carry: the session's, or before login the login cookie's."""
     if session is not None:
         return session.csrf_token
