@@ -105,7 +105,10 @@ class RelaySMTP(SMTP):
             self._set_post_data_state()
             return
         lines = content.split(b"\r\n")
-        if max(map(len, lines)) > MAX_LINE - 2:
+        # A dot added for transparency does not count (RFC 5321 4.5.3.1.6).
+        if max(map(len, lines)) > MAX_LINE - 2 and any(
+            len(line) - line.startswith(b".") > MAX_LINE - 2 for line in lines
+        ):
             await self.push("500 Line too long (see RFC5321 4.5.3.1.6)")
             self._set_post_data_state()
             return

@@ -200,6 +200,20 @@ async def test_a_line_over_998_octets_gets_500(relay_and_config):
     assert queued_count(config) == 0
 
 
+async def test_a_998_octet_line_that_starts_with_a_dot_is_accepted(relay_and_config):
+    """Sent dot-stuffed it is 999 octets on the wire; the added dot does not count (RFC 5321 4.5.3.1.6)."""
+    relay, config = relay_and_config
+    line = b"." + b"y" * 997
+    replies = await asyncio.to_thread(
+        raw_session, relay.smtp_port,
+        [b"EHLO c\r\n", plain_auth(), f"MAIL FROM:<{SENDER}>\r\n".encode(), b"RCPT TO:<a@example.ru>\r\n",
+         b"DATA\r\n", b"Subject: x\r\n\r\n." + line + b"\r\n.\r\n", b"QUIT\r\n"],
+        7,
+    )
+    assert replies[6].startswith("250"), replies
+    assert stored_contents(config) == [b"Subject: x\r\n\r\n" + line + b"\r\n"]
+
+
 async def test_a_message_of_exactly_the_limit_is_accepted(upstream, make_config, start_relay):
     config = make_config(upstream, smtp={"max_message_size": 10_000})
     relay = await start_relay(config, run_worker=False)
