@@ -8,7 +8,8 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from panel import keys
-from panel.imports import ACCOUNT_COLUMNS, CHARGE_COLUMNS, ImportReport, import_file
+from panel.imports import ACCOUNT_COLUMNS, CHARGE_COLUMNS, ImportReport
+from panel.jobs import import_job
 from panel.templating import render
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,8 @@ async def upload(request: web.Request) -> web.Response:
         return _page(request, problem=NO_FILE, status=400)
     data = await asyncio.to_thread(field.file.read)
     filename = _file_name(field.filename)
-    report = await import_file(request.app[keys.PANEL_DB], data, filename, time.time())
+    database = request.app[keys.SETTINGS].current.storage.panel_database
+    report = await request.app[keys.JOBS].run(import_job, database, data, filename, time.time())
     log.info(
         "import of %r by %s: %s", filename, request[keys.SESSION].user.name,
         f"{report.created} created, {report.updated} updated" if report.applied

@@ -1,0 +1,73 @@
+"""Panel work that takes seconds of CPU runs in another process, at a lower priority.
+
+The panel shares its process and event loop with the relay. An import of 100,000 accounts
+done in a thread here held the GIL long enough to triple the relay's p99 SMTP latency
+(bench/smtp_during_import.py); in a process of its own, niced, it only takes a core.
+Jobs are module-level functions with picklable arguments and results.
+"""
+import asyncio
+import ctypes
+import logging
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from daemon.db.connect import opened
+from daemon.db.migrate import Schema
+from panel.imports import ImportReport, import_file
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+NICENESS = 10  # the relay's SMTP, POP3 and delivery come first when the cores are busy
+PR_SET_PDEATHSIG = 1  # prctl(2)
+
+
+def _worker_started(service_pid: int) -> None:
+    os.nice(NICENESS)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the service, which stops us
+    # Killed with the service, even by SIGKILL: an orphan would keep its stdout (the journal,
+    # a test's pipe) open and go on writing to the panel's store.
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != service_pid:  # it died before the line above
+        os._exit(1)
+
+
+class JobProcess:
+    """One worker process, started at the first job and kept for the next ones."""
+
+    def __init__(self) -> None:
+        self._executor: ProcessPoolExecutor | None = None
+
+    async def run(self, job: Callable[..., T], *args) -> T:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_started,
+                initargs=(os.getpid(),),
+            )
+        return await asyncio.get_running_loop().run_in_executor(self._executor, job, *args)
+
+    async def close(self) -> None:
+        """Stop at once: a job cut short is one transaction rolled back, nothing half-written."""
+        if self._executor is None:
+            return
+        workers = list(getattr(self._executor, "_processes", {}).values())  # no public handle in 3.11
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.terminate()
+        await asyncio.to_thread(lambda: [worker.join() for worker in workers])
+        self._executor = None
+
+
+def import_job(database: Path, data: bytes, filename: str, now: float) -> ImportReport:
+    """«Загрузка данных» in the job process: the same import as `epd-relay import`."""
+    async def run() -> ImportReport:
+        async with opened(database, Schema.PANEL) as db:
+            return await import_file(db, data, filename, now)
+
+    return asyncio.run(run())

@@ -1,0 +1,72 @@
+"""CPU-heavy panel work runs in a process of its own, niced, that never outlives the service."""
+import os
+import re
+import signal
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from panel.jobs import NICENESS, JobProcess
+from tests.conftest import relay_sections, write_config
+from tests.panel.client import PanelClient
+from tests.panel.seed_tables import EXAMPLES
+from tests.relay_process import RelayProcess
+
+
+def whoami() -> tuple[int, int]:
+    return os.getpid(), os.nice(0)
+
+
+async def test_a_job_runs_in_another_process_at_a_lower_priority():
+    jobs = JobProcess()
+    try:
+        pid, niceness = await jobs.run(whoami)
+        assert pid != os.getpid() and niceness == os.nice(0) + NICENESS
+        assert await jobs.run(whoami) == (pid, niceness)  # the process is kept for the next job
+    finally:
+        await jobs.close()
+
+
+def alive(pid: int) -> bool:
+    """Running; a zombie waiting for init to reap it is dead."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.fixture
+async def served(tmp_path):
+    relay = RelayProcess(write_config(tmp_path, relay_sections(None, None)))
+    await relay.start()
+    yield relay, tmp_path / "state"
+    await relay.kill()
+
+
+async def test_the_job_process_dies_with_the_service_even_by_sigkill(served):
+    relay, state = served
+    url = re.search(r"(http://\S+?)/?$", await relay.wait_for_line(r"panel listening on http://"))[1]
+    password = re.search(r"(?m)^password: (.+)$", (state / "panel-admin.txt").read_text())[1]
+    client = PanelClient(url)
+    try:
+        await client.login("admin", password)
+        page = await client.get("/import")
+        form = aiohttp.FormData()
+        form.add_field("file", (EXAMPLES / "accounts.csv").read_bytes(), filename="accounts.csv")
+        page = await client.post("/import", form, page.csrf_token)
+        assert "Создано лицевых счетов: 1" in page.text
+    finally:
+        await client.close()
+    [worker] = _children(relay.process.pid)
+    await relay.signal(signal.SIGKILL)
+    await relay.wait()  # the output pipe closes: no orphan holds it
+    assert not alive(worker)
+
+
+def _children(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as file:
+        children = [int(child) for child in file.read().split()]
+    # The job worker runs spawn_main; multiprocessing's resource tracker is the other child.
+    return [child for child in children if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()]
