@@ -26,7 +26,7 @@ LIKE finds (the count, capped at 1000 as the page shows it, and the first page's
 
 Exit status 0 when every check held, 1 otherwise.
 
-    python3 bench/accounts_list.py [--accounts 100000] [--repeats 5]
+    .venv/bin/python bench/accounts_list.py [--accounts 100000] [--repeats 5]
 """
 from __future__ import annotations
 

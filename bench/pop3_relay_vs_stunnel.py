@@ -39,7 +39,7 @@ Exit status: 0 when every way returned the expected bytes and no session failed,
 otherwise (the goal itself does not set it), 2 when the tools are missing.
 
 Run as root (Postfix and Dovecot are started directly; stunnel4 must be installed):
-    python3 bench/pop3_relay_vs_stunnel.py [--size-mb 50] [--sessions 200] [--repeats 7]
+    .venv/bin/python bench/pop3_relay_vs_stunnel.py [--size-mb 50] [--sessions 200] [--repeats 7]
 To profile the relays: EPD_BENCH_PROFILE="-m cProfile -o /tmp/{name}.prof" (see bench/processes.py).
 """
 from __future__ import annotations

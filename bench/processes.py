@@ -5,7 +5,7 @@ the same way, wait until they listen, read their CPU time and peak RSS from /pro
 stop them (SIGTERM, then SIGKILL) on the way out.
 
 EPD_BENCH_PROFILE: extra interpreter arguments for every epd-relay process, e.g.
-    EPD_BENCH_PROFILE="-m cProfile -o /tmp/{name}.prof" python3 bench/...
+    EPD_BENCH_PROFILE="-m cProfile -o /tmp/{name}.prof" .venv/bin/python bench/...
 ({name} becomes the relay's name: "relay", "tunnel"); the profile is written when the
 relay stops at the end of the run.
 """

@@ -41,7 +41,7 @@ delivered rate at least 5x stunnel's with nothing lost. Exit status: 0 when noth
 lost, duplicated or failed in any way, 1 otherwise (the goal itself does not set it).
 
 Run as root (Postfix and Dovecot are started directly):
-    python3 bench/smtp_relay_vs_stunnel.py [--messages N] [--concurrency C] [--rounds R] [--ways relay,stunnel]
+    .venv/bin/python bench/smtp_relay_vs_stunnel.py [--messages N] [--concurrency C] [--rounds R] [--ways relay,stunnel]
 """
 from __future__ import annotations
 

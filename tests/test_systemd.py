@@ -1,5 +1,6 @@
 """The files a sysadmin installs: the unit's promises and its config must load."""
 import configparser
+import shlex
 from pathlib import Path
 
 from daemon.config import load
@@ -12,6 +13,17 @@ def unit() -> configparser.ConfigParser:
     parser.optionxform = str
     parser.read(ROOT / "systemd" / "epd-relay.service")
     return parser
+
+
+def readme_service_section() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return readme.split("\n## Running it as a service\n", 1)[1].split("\n## ", 1)[0]
+
+
+def readme_service_commands() -> list[list[str]]:
+    """The README's install commands for the service, split into words as sh would."""
+    block = readme_service_section().split("```sh\n", 1)[1].split("```", 1)[0]
+    return [shlex.split(line, comments=True) for line in block.splitlines() if line.strip()]
 
 
 def test_unit_runs_confined_with_one_capability():
@@ -31,3 +43,16 @@ def test_service_config_loads_and_uses_the_state_directory_and_port_25():
     assert config.storage.dir == Path("/var/lib/epd-relay")
     assert config.smtp.listen.port == 25 and config.smtp.listen.is_loopback
     assert config.pop3.listen.port == 110 and config.pop3.listen.is_loopback
+
+
+def test_unit_starts_what_the_readme_installs():
+    commands = readme_service_commands()
+    venv = next(words for words in commands if words[1:3] == ["-m", "venv"])
+    # Debian's own Python: under ProtectHome the service cannot reach one in /root or /home.
+    assert venv[0] == "/usr/bin/python3"
+    prefix = venv[3]
+    assert [f"{prefix}/bin/pip", "install", "."] in commands
+    config = next(words for words in commands if "systemd/config.toml" in words)[-1]
+    executable = f"{prefix}/bin/epd-relay"
+    assert shlex.split(unit()["Service"]["ExecStart"]) == [executable, "serve", "--config", config]
+    assert f"{executable} account set LOGIN --store-password --config {config}" in readme_service_section()
