@@ -6,21 +6,15 @@ expired 2024-01-01" instead of only "certificate verify failed".
 """
 import asyncio
 import datetime as dt
-import ssl
 from collections.abc import Awaitable, Callable
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+from tls.contexts import inspection_context
+
 # Speaks the plaintext part of a protocol up to the point where TLS starts.
 Negotiation = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[object]]
-
-
-def _inspection_context() -> ssl.SSLContext:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
 
 
 def describe_certificate(der: bytes, now: dt.datetime | None = None) -> str:
@@ -58,12 +52,12 @@ async def presented_certificate(
         async with asyncio.timeout(timeout):
             if negotiate is None:
                 reader, writer = await asyncio.open_connection(
-                    host, port, ssl=_inspection_context(), server_hostname=server_name
+                    host, port, ssl=inspection_context(), server_hostname=server_name
                 )
             else:
                 reader, writer = await asyncio.open_connection(host, port)
                 await negotiate(reader, writer)
-                await writer.start_tls(_inspection_context(), server_hostname=server_name)
+                await writer.start_tls(inspection_context(), server_hostname=server_name)
             ssl_object = writer.get_extra_info("ssl_object")
             der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
     except Exception:  # only an explanation is lost; the caller already has the failure

@@ -14,7 +14,7 @@ from daemon.config import Address
 from daemon.provider.connect import ConnectFailed, open_socket
 from daemon.provider.starttls import Prelude, PreludeFailed
 from daemon.provider.steps import Reporter, Step, StepResult, ignore, tls_step
-from tls.contexts import client_context
+from tls.contexts import client_context, unverified_tunnel_context
 from tls.inspect import presented_certificate
 
 log = logging.getLogger(__name__)
@@ -39,15 +39,6 @@ class SecureStream:
         self.writer.close()
 
 
-def unverified_context() -> ssl.SSLContext:
-    """Only for a tunnel a sysadmin configured with verify = false, which is logged loudly."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
-
-
 async def open_verified(
     targets: tuple[Address, ...],
     *,
@@ -59,7 +50,7 @@ async def open_verified(
     report: Reporter = ignore,
 ) -> SecureStream:
     """Try each target in order; the first that completes TLS wins."""
-    context = client_context(ca_file) if verify else unverified_context()
+    context = client_context(ca_file) if verify else unverified_tunnel_context()
     failure: SecureStreamFailed | None = None
     for target in targets:
         try:
