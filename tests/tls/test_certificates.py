@@ -7,7 +7,7 @@ from daemon.provider.check import check_smtp
 from daemon.provider.steps import Step
 from tests.conftest import PASSWORD, SENDER
 from tests.fake_upstream import FakeUpstream
-from tls.certs import CertificateAuthority, self_signed, sha256_fingerprint
+from tls.certs import self_signed, sha256_fingerprint
 from tls.contexts import server_context
 
 
@@ -32,14 +32,11 @@ async def provider_factory(tmp_path):
         await provider.stop()
 
 
-async def test_expired_certificate_is_refused_and_its_date_named(provider_factory, make_config, tmp_path):
-    ca = CertificateAuthority()
-    (tmp_path / "ca.pem").write_bytes(ca.cert_pem)
+async def test_expired_certificate_is_refused_and_its_date_named(provider_factory, make_config, tls_files):
     now = dt.datetime.now(dt.timezone.utc)
-    provider = await provider_factory(ca.issue(["localhost"], not_before=now - dt.timedelta(days=400),
-                                               not_after=now - dt.timedelta(days=2)))
-    config = make_config(provider, upstream__smtp={"ca_file": str(tmp_path / "ca.pem")})
-    report = await check_smtp(config.upstream_smtp, SENDER, PASSWORD)
+    provider = await provider_factory(tls_files.ca.issue(["localhost"], not_before=now - dt.timedelta(days=400),
+                                                         not_after=now - dt.timedelta(days=2)))
+    report = await check_smtp(make_config(provider).upstream_smtp, SENDER, PASSWORD)
     failed = report.steps[-1]
     assert failed.step is Step.TLS and not failed.ok
     assert "certificate has expired" in failed.detail
