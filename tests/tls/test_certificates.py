@@ -4,11 +4,13 @@ import datetime as dt
 import pytest
 
 from daemon.provider.check import check_smtp
-from daemon.provider.steps import Step
+from daemon.provider.step_text import describe
+from daemon.provider.steps import Reason, Step
 from tests.conftest import PASSWORD, SENDER
 from tests.fake_upstream import FakeUpstream
 from tls.certs import self_signed, sha256_fingerprint
 from tls.contexts import server_context
+from tls.inspect import CertificateProblem
 
 
 async def provider_with(tmp_path, pair) -> FakeUpstream:
@@ -39,8 +41,10 @@ async def test_expired_certificate_is_refused_and_its_date_named(provider_factor
     report = await check_smtp(make_config(provider).upstream_smtp, SENDER, PASSWORD)
     failed = report.steps[-1]
     assert failed.step is Step.TLS and not failed.ok
-    assert "certificate has expired" in failed.detail
-    assert f"expired {(now - dt.timedelta(days=2)):%Y-%m-%d}" in failed.detail
+    assert failed.reason is Reason.CERTIFICATE_UNTRUSTED
+    assert failed.facts.certificate_problem is CertificateProblem.EXPIRED
+    assert "certificate has expired" in describe(failed)
+    assert f"expired {(now - dt.timedelta(days=2)):%Y-%m-%d}" in describe(failed)
     assert provider.auth_attempts == []
 
 
@@ -49,8 +53,9 @@ async def test_certificate_from_an_unknown_ca_is_refused(provider_factory, make_
     report = await check_smtp(make_config(provider).upstream_smtp, SENDER, PASSWORD)
     failed = report.steps[-1]
     assert failed.step is Step.TLS and not failed.ok
-    assert "self-signed certificate" in failed.detail or "unable to get local issuer" in failed.detail
-    assert "issued by localhost" in failed.detail
+    assert failed.facts.certificate_problem is CertificateProblem.UNKNOWN_ISSUER
+    assert "self-signed certificate" in describe(failed) or "unable to get local issuer" in describe(failed)
+    assert "issued by localhost" in describe(failed)
     assert provider.auth_attempts == []
 
 
