@@ -6,6 +6,7 @@ import pytest
 from daemon.provider.check import check_smtp
 from daemon.provider.step_text import describe
 from daemon.provider.steps import Reason, Step
+from panel.check_report import explain
 from tests.conftest import PASSWORD, SENDER
 from tests.fake_upstream import FakeUpstream
 from tls.certs import self_signed, sha256_fingerprint
@@ -45,6 +46,19 @@ async def test_expired_certificate_is_refused_and_its_date_named(provider_factor
     assert failed.facts.certificate_problem is CertificateProblem.EXPIRED
     assert "certificate has expired" in describe(failed)
     assert f"expired {(now - dt.timedelta(days=2)):%Y-%m-%d}" in describe(failed)
+    assert provider.auth_attempts == []
+
+
+async def test_certificate_not_yet_valid_is_refused_and_its_start_named(provider_factory, make_config, tls_files):
+    now = dt.datetime.now(dt.timezone.utc)
+    starts = now + dt.timedelta(days=3)
+    provider = await provider_factory(tls_files.ca.issue(["localhost"], not_before=starts,
+                                                         not_after=now + dt.timedelta(days=400)))
+    report = await check_smtp(make_config(provider).upstream_smtp, SENDER, PASSWORD)
+    failed = report.steps[-1]
+    assert failed.step is Step.TLS and failed.facts.certificate_problem is CertificateProblem.NOT_YET_VALID
+    assert f"not valid before {starts:%Y-%m-%d}" in describe(failed)
+    assert f"Сертификат сервера начнет действовать с {starts:%d.%m.%Y}" in explain(failed).text
     assert provider.auth_attempts == []
 
 
