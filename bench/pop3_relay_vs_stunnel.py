@@ -74,6 +74,7 @@ from bench.processes import (  # noqa: E402
     stunnel,
     toml_section,
 )
+from tests.certificate_authority import CertificateAuthority  # noqa: E402
 from tests.mailservers.fixtures import PROVIDER_USERS, running_provider  # noqa: E402
 from tests.mailservers.provider import RealProvider, is_available  # noqa: E402
 
@@ -411,9 +412,10 @@ def missing_tools() -> str:
 
 
 def run(args: argparse.Namespace, workdir: Path) -> int:
-    with running_provider(workdir) as provider, contextlib.ExitStack() as stack:
-        ca_file = provider.ca_file
-        assert ca_file is not None
+    ca = CertificateAuthority()
+    ca_file = workdir / "ca.pem"
+    ca_file.write_bytes(ca.cert_pem)
+    with running_provider(ca, ca_file) as provider, contextlib.ExitStack() as stack:
         print(f"POP3 through epd-relay, its tunnel, stunnel and directly, from one Dovecot"
               f" (POP3S {HOST}:{provider.pop3s_port}), client TCP_NODELAY, {os.cpu_count()} CPUs")
         targets = [stack.enter_context(way(workdir, provider, ca_file)) for way in WAYS.values()]

@@ -79,8 +79,8 @@ from bench.processes import (  # noqa: E402
     stunnel,
     toml_section,
 )
+from tests.certificate_authority import CertificateAuthority  # noqa: E402
 from tests.mailservers.provider import RealProvider, start_provider  # noqa: E402
-from tls.certs import CertificateAuthority  # noqa: E402
 
 SERVER_NAME = "localhost"  # the name in the provider's certificate, checked by every way
 SENDER = "sender@example.test"

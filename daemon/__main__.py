@@ -13,6 +13,7 @@ from daemon.db.stores import relay_store
 from daemon.errors import RelayError
 from daemon.provider import logins, mail_account
 from daemon.provider.check import CheckReport, check_pop3, check_smtp
+from daemon.provider.step_text import describe
 from daemon.queue import messages
 from daemon.secretbox import SecretBox
 from daemon.tunnels.stunnel_import import StunnelConfError
@@ -94,7 +95,7 @@ async def _check(config: Config, args: argparse.Namespace) -> int:
 
 def _print_steps(report: CheckReport) -> None:
     for step in report.steps:
-        print(f"{'ok  ' if step.ok else 'FAIL'} {step.step:<9} {step.detail}")
+        print(f"{'ok  ' if step.ok else 'FAIL'} {step.step:<9} {describe(step)}")
 
 
 def _cmd_check(config: Config, args: argparse.Namespace) -> int:

@@ -1,14 +1,16 @@
 """The steps of «Проверить учетную запись» in plain Russian.
 
-daemon/check.py reports each step of a session with the provider in English, for the log
-and `epd-relay check`; office staff read the same steps here. Unknown details are shown
-as they are after a Russian lead-in, so nothing the provider said is lost.
+Worded from each step's reason and facts (daemon/provider/steps.py), never from the
+English the log shows: rewording a log line does not change what office staff read.
+What the provider said, and an unforeseen error's own text, are shown as they are after
+a Russian lead-in, so nothing is lost.
 """
 import datetime as dt
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from daemon.provider.steps import Step, StepResult
+from daemon.provider.steps import Attempt, Facts, Reason, Step, StepResult
+from tls.inspect import Certificate, CertificateProblem
 
 TITLES = {
     Step.CONNECT: "Соединение",
@@ -20,16 +22,20 @@ TITLES = {
     Step.STAT: "Почтовый ящик",
 }
 NOTHING_SENT = "Пароль и письма на этот сервер не передавались."
+TIMED_OUT = "время ожидания истекло"
 
-_CONNECTED = re.compile(r"^connected to (?P<ip>\S+) port (?P<port>\d+)")
-_PRESENTED = re.compile(
-    r"the server presented a certificate for (?P<names>.+?) issued by (?P<issuer>.+?),"
-    r" (?P<validity>expired|not valid before|valid until) (?P<date>\d{4}-\d{2}-\d{2})"
-)
-_NOT_TRUSTED = re.compile(r"^certificate of (?P<name>\S+)(?: \([^)]*\))? not trusted: (?P<reason>[^;]*)")
-_REFUSED_LOGIN = re.compile(r"^server refused the login (?P<login>\S*): (?:server replied )?(?P<reply>.*)$", re.S)
-_REPLIED = re.compile(r"server replied (?P<reply>.*)$", re.S)
-_STAT = re.compile(r"^\+OK (?P<count>\d+) (?P<size>\d+)")
+# How a failure that the reason alone does not explain begins, by step.
+FAILED_AT = {
+    Step.CONNECT: "Не удалось установить соединение",
+    Step.TLS: "Не удалось установить защищенное соединение",
+    Step.GREETING: "Сервер не принял соединение",
+    Step.EHLO: "Сервер не ответил на приветствие",
+    Step.STARTTLS: "Сервер не перешел на защищенное соединение",
+    Step.AUTH: "Вход не выполнен",
+    Step.STAT: "Почтовый ящик недоступен",
+}
+# A failure at these steps stopped the check before TLS: the page says nothing was sent.
+SAYS_NOTHING_SENT = {Step.TLS, Step.STARTTLS}
 
 
 @dataclass(frozen=True)
@@ -39,172 +45,211 @@ class ShownStep:
     text: str
 
 
-def ru_date(iso: str) -> str:
-    try:
-        return dt.date.fromisoformat(iso).strftime("%d.%m.%Y")
-    except ValueError:
-        return iso
+def ru_date(when: dt.datetime) -> str:
+    return when.strftime("%d.%m.%Y")
 
 
 def explain(step: StepResult) -> ShownStep:
-    explainer = _EXPLAIN_OK if step.ok else _EXPLAIN_FAILED
-    text = explainer.get(step.step, _as_is)(step)
-    return ShownStep(step.ok, TITLES.get(step.step, str(step.step)), text)
+    return ShownStep(step.ok, TITLES[step.step], _TEXTS[step.reason](step))
 
 
 def explain_all(steps: list[StepResult]) -> list[ShownStep]:
     return [explain(step) for step in steps]
 
 
-def _as_is(step: StepResult) -> str:
-    return ("Выполнено: " if step.ok else "Ошибка: ") + step.detail
+def _error(error: str) -> str:
+    return error or TIMED_OUT
 
 
-# --- Steps that passed ------------------------------------------------------------------------
+def _failed_at(step: StepResult, what: str) -> str:
+    text = f"{FAILED_AT[step.step]}: {what}"
+    return f"{text}. {NOTHING_SENT}" if step.step in SAYS_NOTHING_SENT else text
+
+
+# --- Connecting -------------------------------------------------------------------------------
+
+def _attempts(facts: Facts) -> str:
+    def shown(attempt: Attempt) -> str:
+        if attempt.reason is Reason.TIMED_OUT:
+            return f"{attempt.ip}: {TIMED_OUT}"
+        if attempt.reason is Reason.CONNECTION_REFUSED:
+            return f"{attempt.ip}: в соединении отказано"
+        return f"{attempt.ip}: {attempt.error}"
+
+    tried = "; ".join(map(shown, facts.attempts))
+    return f"{facts.host}, порт {facts.port}" + (f": {tried}" if tried else "")
+
 
 def _connected(step: StepResult) -> str:
-    match = _CONNECTED.match(step.detail)
-    if not match:
-        return "Соединение установлено"
-    return f"Соединение установлено (адрес {match['ip']}, порт {match['port']})"
+    return f"Соединение установлено (адрес {step.facts.ip}, порт {step.facts.port})"
 
 
-def _tls_ok(step: StepResult) -> str:
+def _cannot_resolve(step: StepResult) -> str:
     facts = step.facts
-    if "not_after" not in facts:
+    return (f"Сервер не найден: такого имени нет или нет доступа к DNS ({facts.host}: {_error(facts.error)})."
+            " Проверьте имя сервера.")
+
+
+def _refused(step: StepResult) -> str:
+    return ("Сервер отказал в соединении: на этом порту почтовый сервер не работает."
+            f" Проверьте имя сервера и порт ({_attempts(step.facts)})")
+
+
+def _timed_out(step: StepResult) -> str:
+    return f"Сервер не отвечает: время ожидания истекло. Проверьте порт и доступ в интернет ({_attempts(step.facts)})"
+
+
+def _cannot_connect(step: StepResult) -> str:
+    return f"Не удалось установить соединение: {_attempts(step.facts)}"
+
+
+# --- TLS --------------------------------------------------------------------------------------
+
+def _names(certificate: Certificate) -> str:
+    return ", ".join(certificate.names) or certificate.subject
+
+
+def _secured(step: StepResult) -> str:
+    facts = step.facts
+    certificate = facts.certificate
+    if certificate is None:
         return "Защищенное соединение установлено"
     return (
-        f"Защищенное соединение установлено ({facts.get('tls_version', 'TLS')})."
-        f" Сертификат сервера выдан для {facts.get('names') or facts.get('subject', '?')}"
-        f" центром «{facts.get('issuer', '?')}», действителен до {ru_date(facts['not_after'])}"
+        f"Защищенное соединение установлено ({facts.tls_version})."
+        f" Сертификат сервера выдан для {_names(certificate)}"
+        f" центром «{certificate.issuer}», действителен до {ru_date(certificate.not_after)}"
     )
 
 
-def _greeting_ok(step: StepResult) -> str:
-    return f"Сервер ответил: {step.detail}"
-
-
-def _ehlo_ok(step: StepResult) -> str:
-    extensions = step.detail.partition("extensions:")[2].strip()
-    return f"Сервер сообщил свои возможности: {extensions}" if extensions else "Сервер ответил на приветствие"
-
-
-def _starttls_ok(step: StepResult) -> str:
-    return "Сервер согласился перейти на защищенное соединение"
-
-
-def _auth_ok(step: StepResult) -> str:
-    login = step.detail.removeprefix("logged in as ").rsplit(":", 1)[0]
-    return f"Вход выполнен: сервер принял пользователя {login} и пароль"
-
-
-def _stat_ok(step: StepResult) -> str:
-    match = _STAT.match(step.detail)
-    if not match:
-        return f"Почтовый ящик доступен: {step.detail}"
-    return f"Почтовый ящик доступен, писем в нем: {match['count']}"
-
-
-_EXPLAIN_OK = {
-    Step.CONNECT: _connected,
-    Step.TLS: _tls_ok,
-    Step.GREETING: _greeting_ok,
-    Step.EHLO: _ehlo_ok,
-    Step.STARTTLS: _starttls_ok,
-    Step.AUTH: _auth_ok,
-    Step.STAT: _stat_ok,
-}
-
-
-# --- Steps that failed ------------------------------------------------------------------------
-
-def _connect_failed(step: StepResult) -> str:
-    detail = step.detail
-    if detail.startswith("cannot resolve"):
-        return f"Сервер не найден: такого имени нет или нет доступа к DNS ({detail}). Проверьте имя сервера."
-    lowered = detail.lower()
-    if "refused" in lowered or "connect call failed" in lowered:
-        return ("Сервер отказал в соединении: на этом порту почтовый сервер не работает."
-                f" Проверьте имя сервера и порт ({detail})")
-    if "timed out" in lowered:
-        return f"Сервер не отвечает: время ожидания истекло. Проверьте порт и доступ в интернет ({detail})"
-    return f"Не удалось установить соединение: {detail}"
-
-
-def _tls_failed(step: StepResult) -> str:
-    detail = step.detail
-    trusted = _NOT_TRUSTED.match(detail)
-    presented = _PRESENTED.search(detail)
-    if trusted is None:
-        return f"Не удалось установить защищенное соединение: {detail}. {NOTHING_SENT}"
-    name, reason = trusted["name"], trusted["reason"].lower()
-    if "mismatch" in reason:
-        shown = f": {presented['names']}" if presented else ""
-        text = (f"Сертификат сервера выдан для другого имени{shown}, а не для {name}."
-                " Проверьте имя сервера: возможно, это не тот сервер.")
-    elif "expired" in reason:
-        when = f" {ru_date(presented['date'])}" if presented else ""
-        text = f"Срок действия сертификата сервера истек{when}."
-    elif "not yet valid" in reason:
-        when = f" с {ru_date(presented['date'])}" if presented else " позже"
-        text = f"Сертификат сервера начнет действовать{when}: проверьте дату и время на этом компьютере."
-    elif "issuer" in reason or "self-signed" in reason or "self signed" in reason:
-        issuer = f" («{presented['issuer']}»)" if presented else ""
-        text = f"Сертификат сервера выдан неизвестным центром сертификации{issuer}: подлинность сервера не подтверждена."
-    else:
-        text = f"Сертификат сервера {name} не прошел проверку: {trusted['reason']}."
+def _untrusted(step: StepResult) -> str:
+    facts = step.facts
+    presented = facts.certificate
+    match facts.certificate_problem:
+        case CertificateProblem.HOSTNAME_MISMATCH:
+            shown = f": {_names(presented)}" if presented else ""
+            text = (f"Сертификат сервера выдан для другого имени{shown}, а не для {facts.server_name}."
+                    " Проверьте имя сервера: возможно, это не тот сервер.")
+        case CertificateProblem.EXPIRED:
+            when = f" {ru_date(presented.not_after)}" if presented else ""
+            text = f"Срок действия сертификата сервера истек{when}."
+        case CertificateProblem.NOT_YET_VALID:
+            when = f" с {ru_date(presented.not_before)}" if presented else " позже"
+            text = f"Сертификат сервера начнет действовать{when}: проверьте дату и время на этом компьютере."
+        case CertificateProblem.UNKNOWN_ISSUER:
+            issuer = f" («{presented.issuer}»)" if presented else ""
+            text = f"Сертификат сервера выдан неизвестным центром сертификации{issuer}: подлинность сервера не подтверждена."
+        case _:
+            text = f"Сертификат сервера {facts.server_name} не прошел проверку: {facts.verify_message}."
     return f"{text} {NOTHING_SENT}"
 
 
-def _reply(detail: str) -> str:
-    match = _REPLIED.search(detail)
-    return match["reply"] if match else detail
+def _handshake_failed(step: StepResult) -> str:
+    return _failed_at(step, _error(step.facts.error))
 
 
-def _greeting_failed(step: StepResult) -> str:
-    return f"Сервер не принял соединение: {_reply(step.detail)}"
+def _not_encrypted(step: StepResult) -> str:
+    return _failed_at(step, "соединение не зашифровано")
 
 
-def _ehlo_failed(step: StepResult) -> str:
-    return f"Сервер не ответил на приветствие: {_reply(step.detail)}"
+# --- The dialogue -----------------------------------------------------------------------------
+
+def _greeted(step: StepResult) -> str:
+    return f"Сервер ответил: {step.facts.reply}"
 
 
-def _starttls_failed(step: StepResult) -> str:
-    detail = step.detail
-    if "does not offer STARTTLS" in detail:
-        return ("Сервер не предлагает STARTTLS (переход на защищенное соединение), поэтому пароль и письма"
-                " ему не передавались. Отметьте «Использовать защищенную версию протокола» и установите"
-                " стандартные порты, или проверьте порт.")
-    if "STLS refused" in detail:
-        return (f"Сервер не поддерживает STLS (переход на защищенное соединение): {detail.split('STLS refused: ', 1)[1]}."
+def _replied(step: StepResult) -> str:
+    said = f"сервер ответил {step.facts.reply}" if step.step is Step.AUTH else str(step.facts.reply)
+    return _failed_at(step, said)
+
+
+def _extensions(step: StepResult) -> str:
+    extensions = " ".join(step.facts.extensions)
+    return f"Сервер сообщил свои возможности: {extensions}" if extensions else "Сервер ответил на приветствие"
+
+
+def _starttls_accepted(step: StepResult) -> str:
+    return "Сервер согласился перейти на защищенное соединение"
+
+
+def _no_starttls(step: StepResult) -> str:
+    return ("Сервер не предлагает STARTTLS (переход на защищенное соединение), поэтому пароль и письма"
+            " ему не передавались. Отметьте «Использовать защищенную версию протокола» и установите"
+            " стандартные порты, или проверьте порт.")
+
+
+def _starttls_refused(step: StepResult) -> str:
+    facts = step.facts
+    if facts.command == "STLS":
+        return (f"Сервер не поддерживает STLS (переход на защищенное соединение): {facts.reply}."
                 f" {NOTHING_SENT} Отметьте «Использовать защищенную версию протокола POP3».")
-    return f"Сервер не перешел на защищенное соединение: {_reply(detail)}. {NOTHING_SENT}"
+    return _failed_at(step, str(facts.reply))
 
 
-def _auth_failed(step: StepResult) -> str:
-    detail = step.detail
-    if "does not offer AUTH" in detail:
-        return "Сервер не предлагает вход по паролю (AUTH): отправлять через него нельзя."
-    refused = _REFUSED_LOGIN.match(detail)
-    if refused is None:
-        return f"Вход не выполнен: сервер ответил {_reply(detail)}"
-    reply = refused["reply"].strip()
-    if step.reply_code is not None and step.reply_code < 500:
-        return f"Сервер временно не принял вход, попробуйте позже: сервер ответил {reply}"
-    return (f"Неверный пароль: сервер ответил {reply}. Проверьте пользователя ({refused['login']}) и пароль;"
+def _logged_in(step: StepResult) -> str:
+    return f"Вход выполнен: сервер принял пользователя {step.facts.login} и пароль"
+
+
+def _no_auth_offered(step: StepResult) -> str:
+    return "Сервер не предлагает вход по паролю (AUTH): отправлять через него нельзя."
+
+
+def _login_refused(step: StepResult) -> str:
+    facts = step.facts
+    return (f"Неверный пароль: сервер ответил {facts.reply}. Проверьте пользователя ({facts.login}) и пароль;"
             " Яндекс, mail.ru и Gmail требуют пароль приложения, а не пароль от почтового ящика.")
 
 
-def _stat_failed(step: StepResult) -> str:
-    return f"Почтовый ящик недоступен: {_reply(step.detail)}"
+def _login_temporarily_refused(step: StepResult) -> str:
+    return f"Сервер временно не принял вход, попробуйте позже: сервер ответил {step.facts.reply}"
 
 
-_EXPLAIN_FAILED = {
-    Step.CONNECT: _connect_failed,
-    Step.TLS: _tls_failed,
-    Step.GREETING: _greeting_failed,
-    Step.EHLO: _ehlo_failed,
-    Step.STARTTLS: _starttls_failed,
-    Step.AUTH: _auth_failed,
-    Step.STAT: _stat_failed,
+def _mailbox_open(step: StepResult) -> str:
+    facts = step.facts
+    if facts.messages is None:
+        return f"Почтовый ящик доступен: {facts.reply}"
+    return f"Почтовый ящик доступен, писем в нем: {facts.messages}"
+
+
+def _connection_closed(step: StepResult) -> str:
+    return _failed_at(step, "сервер закрыл соединение")
+
+
+def _connection_lost(step: StepResult) -> str:
+    error = step.facts.error
+    return _failed_at(step, f"связь с сервером прервалась ({error})" if error else f"связь с сервером прервалась, {TIMED_OUT}")
+
+
+def _line_too_long(step: StepResult) -> str:
+    return _failed_at(step, "сервер прислал слишком длинную строку")
+
+
+def _failed(step: StepResult) -> str:
+    return _failed_at(step, step.facts.error)
+
+
+_TEXTS: dict[Reason, Callable[[StepResult], str]] = {
+    Reason.CONNECTED: _connected,
+    Reason.CANNOT_RESOLVE: _cannot_resolve,
+    Reason.CONNECTION_REFUSED: _refused,
+    Reason.TIMED_OUT: _timed_out,
+    Reason.CANNOT_CONNECT: _cannot_connect,
+    Reason.SECURED: _secured,
+    Reason.CERTIFICATE_UNTRUSTED: _untrusted,
+    Reason.HANDSHAKE_FAILED: _handshake_failed,
+    Reason.NOT_ENCRYPTED: _not_encrypted,
+    Reason.GREETED: _greeted,
+    Reason.REPLIED: _replied,
+    Reason.EXTENSIONS_OFFERED: _extensions,
+    Reason.STARTTLS_ACCEPTED: _starttls_accepted,
+    Reason.NO_STARTTLS: _no_starttls,
+    Reason.STARTTLS_REFUSED: _starttls_refused,
+    Reason.LOGGED_IN: _logged_in,
+    Reason.NO_AUTH_OFFERED: _no_auth_offered,
+    Reason.LOGIN_REFUSED: _login_refused,
+    Reason.LOGIN_TEMPORARILY_REFUSED: _login_temporarily_refused,
+    Reason.MAILBOX_OPEN: _mailbox_open,
+    Reason.CONNECTION_CLOSED: _connection_closed,
+    Reason.CONNECTION_LOST: _connection_lost,
+    Reason.LINE_TOO_LONG: _line_too_long,
+    Reason.FAILED: _failed,
 }

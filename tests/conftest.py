@@ -11,8 +11,8 @@ from daemon import app
 from daemon.config import Config, load
 from daemon.provider import logins
 from daemon.secretbox import SecretBox
+from tests.certificate_authority import CertificateAuthority
 from tests.fake_upstream import FakeUpstream
-from tls.certs import CertificateAuthority
 from tls.contexts import server_context
 
 SENDER = "sender@example.test"
@@ -22,6 +22,7 @@ USERS = {SENDER: PASSWORD}
 
 @dataclass(frozen=True)
 class TlsFiles:
+    ca: CertificateAuthority  # the session's one CA: fake upstreams, Postfix and Dovecot
     ca_file: Path
     good: ssl.SSLContext    # certificate for localhost and 127.0.0.1
     wrong: ssl.SSLContext   # certificate for another host name, same CA
@@ -40,6 +41,7 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
         return server_context(directory / f"{name}.pem", directory / f"{name}.key")
 
     return TlsFiles(
+        ca=ca,
         ca_file=directory / "ca.pem",
         good=context("good", ["localhost", "127.0.0.1"]),
         wrong=context("wrong", ["mail.other-provider.test"]),

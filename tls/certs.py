@@ -1,4 +1,5 @@
-"""Certificates made with cryptography: a small CA for tests, self-signed ones for the panel."""
+"""Certificates made with cryptography: self-signed ones for the panel, and the one builder
+of server certificates (the tests' CA signs with it too)."""
 import datetime as dt
 import ipaddress
 from dataclasses import dataclass
@@ -15,8 +16,16 @@ class KeyPair:
     key_pem: bytes
 
 
-def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+@dataclass(frozen=True)
+class Issuer:
+    """Who signs a certificate: a CA's name and key."""
+
+    name: x509.Name
+    key: ec.EllipticCurvePrivateKey
+
+
+def common_name(name: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
 
 
 def _san(names: list[str]) -> x509.SubjectAlternativeName:
@@ -37,87 +46,39 @@ def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
     )
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-class CertificateAuthority:
-    """A throwaway CA that issues server certificates for chosen names."""
-
-    def __init__(self, common_name: str = "epd-relay test CA") -> None:
-        self._key = ec.generate_private_key(ec.SECP256R1())
-        self.name = _name(common_name)
-        now = _now()
-        self.certificate = (
-            x509.CertificateBuilder()
-            .subject_name(self.name)
-            .issuer_name(self.name)
-            .public_key(self._key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True, key_cert_sign=True, crl_sign=True,
-                    content_commitment=False, key_encipherment=False,
-                    data_encipherment=False, key_agreement=False,
-                    encipher_only=False, decipher_only=False,
-                ),
-                critical=True,
-            )
-            .sign(self._key, hashes.SHA256())
-        )
-
-    @property
-    def cert_pem(self) -> bytes:
-        return self.certificate.public_bytes(serialization.Encoding.PEM)
-
-    def issue(
-        self,
-        names: list[str],
-        *,
-        not_before: dt.datetime | None = None,
-        not_after: dt.datetime | None = None,
-    ) -> KeyPair:
-        key = ec.generate_private_key(ec.SECP256R1())
-        now = _now()
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(_name(names[0]))
-            .issuer_name(self.name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(not_before or now - dt.timedelta(days=1))
-            .not_valid_after(not_after or now + dt.timedelta(days=825))
-            .add_extension(_san(names), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
-            )
-            .sign(self._key, hashes.SHA256())
-        )
-        return KeyPair(cert.public_bytes(serialization.Encoding.PEM), _key_pem(key))
+def server_certificate(
+    names: list[str],
+    *,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+    issuer: Issuer | None = None,
+) -> KeyPair:
+    """A certificate for host names and IP addresses, signed by `issuer` or, without one, by its own key."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = common_name(names[0])
+    signer = issuer or Issuer(subject, key)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(signer.name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(_san(names), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(signer.key, hashes.SHA256())
+    )
+    return KeyPair(cert.public_bytes(serialization.Encoding.PEM), _key_pem(key))
 
 
 def self_signed(names: list[str], valid_days: int = 825) -> KeyPair:
     """A self-signed server certificate, for the panel served over HTTPS on a LAN."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = _now()
-    subject = _name(names[0])
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=valid_days))
-        .add_extension(_san(names), critical=False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
+    now = dt.datetime.now(dt.timezone.utc)
+    return server_certificate(
+        names, not_before=now - dt.timedelta(minutes=5), not_after=now + dt.timedelta(days=valid_days)
     )
-    return KeyPair(cert.public_bytes(serialization.Encoding.PEM), _key_pem(key))
 
 
 def sha256_fingerprint(cert_pem: bytes) -> str:

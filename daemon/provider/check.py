@@ -4,9 +4,10 @@ from dataclasses import dataclass
 
 from daemon.config import UpstreamPop3Config, UpstreamSmtpConfig
 from daemon.pop3.relay import connect_upstream
-from daemon.provider.secure_stream import SecureStreamFailed
+from daemon.provider.failures import StepFailed
+from daemon.provider.secure_stream import SecureStream
 from daemon.provider.smtp_session import UpstreamFailure, close_session, open_session
-from daemon.provider.steps import Step, StepResult
+from daemon.provider.steps import Facts, Reason, Reply, Step, StepResult
 
 
 @dataclass(frozen=True)
@@ -23,16 +24,10 @@ async def check_smtp(
     try:
         session = await open_session(config, username, password, report=steps.append)
     except UpstreamFailure as failure:
-        steps.append(StepResult(failure.step, False, failure.detail, failure.reply_code))
+        steps.append(failure.result)
         return CheckReport(steps, ok=False)
     await close_session(session)
     return CheckReport(steps, ok=True)
-
-
-class _Pop3Refused(Exception):
-    def __init__(self, step: Step, detail: str) -> None:
-        super().__init__(detail)
-        self.step = step
 
 
 async def check_pop3(config: UpstreamPop3Config, username: str, password: str) -> CheckReport:
@@ -40,45 +35,63 @@ async def check_pop3(config: UpstreamPop3Config, username: str, password: str) -
     steps: list[StepResult] = []
     try:
         stream = await connect_upstream(config, report=steps.append)
-    except SecureStreamFailed as failure:
-        steps.append(StepResult(failure.step, False, failure.detail))
+    except StepFailed as failure:
+        steps.append(failure.result)
         return CheckReport(steps, ok=False)
+    dialogue = _Pop3Dialogue(stream, steps)
     try:
         async with asyncio.timeout(config.timeout):
-            await _pop3_dialogue(stream, username, password, steps)
-    except _Pop3Refused as refused:
-        steps.append(StepResult(refused.step, False, str(refused)))
+            await dialogue.run(username, password)
+    except StepFailed as failure:
+        steps.append(failure.result)
         return CheckReport(steps, ok=False)
-    except (OSError, TimeoutError, EOFError) as error:
-        steps.append(StepResult(Step.GREETING if len(steps) < 3 else Step.STAT, False,
-                                f"connection failed: {str(error) or 'timed out'}"))
+    except (OSError, TimeoutError) as error:
+        steps.append(StepResult(dialogue.step, False, Reason.CONNECTION_LOST, Facts(error=str(error))))
         return CheckReport(steps, ok=False)
     finally:
         stream.close()
     return CheckReport(steps, ok=True)
 
 
-async def _pop3_dialogue(stream, username: str, password: str, steps: list[StepResult]) -> None:
-    async def command(line: str | None, step: Step) -> str:
-        if line is not None:
-            stream.writer.write(line.encode("utf-8") + b"\r\n")
-        reply = (await stream.reader.readline()).decode("utf-8", "replace").strip()
-        if not reply:
-            raise EOFError("the server closed the connection")
-        if not reply.startswith("+OK"):
-            raise _Pop3Refused(step, f"server replied {reply}")
-        return reply
+def _message_count(stat: Reply) -> int | None:
+    """STAT answers "+OK count size" (RFC 1939)."""
+    parts = stat.text.split()
+    if len(parts) >= 3 and parts[1].isascii() and parts[1].isdigit():
+        return int(parts[1])
+    return None
 
-    greeting = stream.prelude_greeting.decode("utf-8", "replace").strip()
-    if not greeting:
-        greeting = await command(None, Step.GREETING)
-    steps.append(StepResult(Step.GREETING, True, greeting))
-    await command(f"USER {username}", Step.AUTH)
-    try:
-        await command(f"PASS {password}", Step.AUTH)
-    except _Pop3Refused as refused:
-        raise _Pop3Refused(Step.AUTH, f"server refused the login {username}: {refused}") from None
-    steps.append(StepResult(Step.AUTH, True, f"logged in as {username}"))
-    stat = await command("STAT", Step.STAT)
-    steps.append(StepResult(Step.STAT, True, stat))
-    stream.writer.write(b"QUIT\r\n")
+
+class _Pop3Dialogue:
+    """Greeting, USER/PASS and STAT after TLS; ``step`` is where it is, for a failure."""
+
+    def __init__(self, stream: SecureStream, steps: list[StepResult]) -> None:
+        self._stream = stream
+        self._steps = steps
+        self.step = Step.GREETING
+
+    async def run(self, username: str, password: str) -> None:
+        greeting = self._stream.prelude_greeting.decode("utf-8", "replace").strip()
+        reply = Reply(None, greeting) if greeting else await self._command(None)
+        self._passed(Reason.GREETED, reply=reply)
+        self.step = Step.AUTH
+        await self._command(f"USER {username}")
+        reply = await self._command(f"PASS {password}", refused=Reason.LOGIN_REFUSED, login=username)
+        self._passed(Reason.LOGGED_IN, login=username, reply=reply)
+        self.step = Step.STAT
+        reply = await self._command("STAT")
+        self._passed(Reason.MAILBOX_OPEN, reply=reply, messages=_message_count(reply))
+        self._stream.writer.write(b"QUIT\r\n")
+
+    def _passed(self, reason: Reason, **facts) -> None:
+        self._steps.append(StepResult(self.step, True, reason, Facts(**facts)))
+
+    async def _command(self, line: str | None, refused: Reason = Reason.REPLIED, login: str = "") -> Reply:
+        if line is not None:
+            self._stream.writer.write(line.encode("utf-8") + b"\r\n")
+        text = (await self._stream.reader.readline()).decode("utf-8", "replace").strip()
+        if not text:
+            raise StepFailed(StepResult(self.step, False, Reason.CONNECTION_CLOSED))
+        reply = Reply(None, text)
+        if not text.startswith("+OK"):
+            raise StepFailed(StepResult(self.step, False, refused, Facts(reply=reply, login=login)))
+        return reply

@@ -2,9 +2,12 @@
 import asyncio
 import socket
 
+from daemon.provider.failures import StepFailed
+from daemon.provider.steps import Attempt, Facts, Reason, Step, StepResult
 
-class ConnectFailed(Exception):
-    """No address of the host accepted a connection; the message lists why for each."""
+
+class ConnectFailed(StepFailed):
+    """No address of the host accepted a connection; the facts say why for each."""
 
 
 def _tune(sock: socket.socket) -> None:
@@ -16,6 +19,23 @@ def _tune(sock: socket.socket) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, quickack, 1)
 
 
+def _attempt(ip: str, error: OSError | TimeoutError) -> Attempt:
+    if isinstance(error, TimeoutError):
+        return Attempt(ip, Reason.TIMED_OUT, str(error))
+    if isinstance(error, ConnectionRefusedError):
+        return Attempt(ip, Reason.CONNECTION_REFUSED, str(error))
+    return Attempt(ip, Reason.CANNOT_CONNECT, str(error))
+
+
+def _overall(attempts: list[Attempt]) -> Reason:
+    """Refused by any address says most (nothing listens there); then a timeout."""
+    reasons = {attempt.reason for attempt in attempts}
+    for reason in (Reason.CONNECTION_REFUSED, Reason.TIMED_OUT):
+        if reason in reasons:
+            return reason
+    return Reason.CANNOT_CONNECT
+
+
 async def open_socket(host: str, port: int, timeout: float) -> socket.socket:
     """A connected non-blocking socket, or ConnectFailed."""
     loop = asyncio.get_running_loop()
@@ -23,8 +43,9 @@ async def open_socket(host: str, port: int, timeout: float) -> socket.socket:
         async with asyncio.timeout(timeout):
             addresses = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, TimeoutError) as error:
-        raise ConnectFailed(f"cannot resolve {host}: {str(error) or 'timed out'}") from error
-    problems = []
+        facts = Facts(host=host, port=port, error=str(error))
+        raise ConnectFailed(StepResult(Step.CONNECT, False, Reason.CANNOT_RESOLVE, facts)) from error
+    attempts = []
     for family, kind, proto, _, address in addresses:
         sock = socket.socket(family, kind, proto)
         sock.setblocking(False)
@@ -34,10 +55,11 @@ async def open_socket(host: str, port: int, timeout: float) -> socket.socket:
                 await loop.sock_connect(sock, address)
         except (OSError, TimeoutError) as error:
             sock.close()
-            problems.append(f"{address[0]}: {str(error) or 'timed out'}")
+            attempts.append(_attempt(address[0], error))
             continue
         except BaseException:  # cancelled: the caller never gets the socket to close
             sock.close()
             raise
         return sock
-    raise ConnectFailed(f"cannot connect to {host} port {port}: {'; '.join(problems)}")
+    facts = Facts(host=host, port=port, attempts=tuple(attempts))
+    raise ConnectFailed(StepResult(Step.CONNECT, False, _overall(attempts), facts))

@@ -12,20 +12,42 @@ from pathlib import Path
 
 from daemon.config import Address
 from daemon.provider.connect import ConnectFailed, open_socket
+from daemon.provider.failures import StepFailed
 from daemon.provider.starttls import Prelude, PreludeFailed
-from daemon.provider.steps import Reporter, Step, StepResult, ignore, tls_step
-from tls.contexts import client_context
+from daemon.provider.step_text import describe, for_client
+from daemon.provider.steps import (
+    Facts,
+    Reason,
+    Reporter,
+    Step,
+    StepResult,
+    handshake_failed,
+    ignore,
+    secured,
+    untrusted,
+)
+from tls.contexts import client_context, unverified_tunnel_context
 from tls.inspect import presented_certificate
 
 log = logging.getLogger(__name__)
 
 
-class SecureStreamFailed(Exception):
-    def __init__(self, step: Step, detail: str, short: str) -> None:
-        super().__init__(detail)
-        self.step = step
-        self.detail = detail  # for the log: everything known
-        self.short = short    # for a client's -ERR line
+class SecureStreamFailed(StepFailed):
+    def __init__(self, result: StepResult, target: Address) -> None:
+        super().__init__(result)
+        self.target = target
+
+    @property
+    def detail(self) -> str:
+        """For the log: everything known, with the address unless the text names it."""
+        if self.step is Step.CONNECT:
+            return describe(self.result)
+        return f"{self.target}: {describe(self.result)}"
+
+    @property
+    def short(self) -> str:
+        """For a client's -ERR line."""
+        return for_client(self.result)
 
 
 @dataclass
@@ -39,15 +61,6 @@ class SecureStream:
         self.writer.close()
 
 
-def unverified_context() -> ssl.SSLContext:
-    """Only for a tunnel a sysadmin configured with verify = false, which is logged loudly."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
-
-
 async def open_verified(
     targets: tuple[Address, ...],
     *,
@@ -59,7 +72,7 @@ async def open_verified(
     report: Reporter = ignore,
 ) -> SecureStream:
     """Try each target in order; the first that completes TLS wins."""
-    context = client_context(ca_file) if verify else unverified_context()
+    context = client_context(ca_file) if verify else unverified_tunnel_context()
     failure: SecureStreamFailed | None = None
     for target in targets:
         try:
@@ -83,8 +96,9 @@ async def _open_one(
     try:
         sock = await open_socket(target.host, target.port, timeout)
     except ConnectFailed as error:
-        raise SecureStreamFailed(Step.CONNECT, str(error), f"cannot connect to {target}") from error
-    report(StepResult(Step.CONNECT, True, f"connected to {sock.getpeername()[0]} port {target.port}"))
+        raise SecureStreamFailed(error.result, target) from error
+    facts = Facts(ip=sock.getpeername()[0], port=target.port)
+    report(StepResult(Step.CONNECT, True, Reason.CONNECTED, facts))
     try:
         reader, writer = await asyncio.open_connection(sock=sock)
     except BaseException:
@@ -96,31 +110,22 @@ async def _open_one(
             try:
                 async with asyncio.timeout(timeout):
                     greeting = await prelude(reader, writer)
-            except (PreludeFailed, OSError, TimeoutError) as error:
-                detail = f"{target}: {str(error) or 'timed out'}"
-                raise SecureStreamFailed(Step.STARTTLS, detail, str(error) or "timed out") from error
-            report(StepResult(Step.STARTTLS, True, "server agreed to start TLS"))
+            except PreludeFailed as error:
+                raise SecureStreamFailed(error.result, target) from error
+            except (OSError, TimeoutError) as error:
+                lost = StepResult(Step.STARTTLS, False, Reason.CONNECTION_LOST, Facts(error=str(error)))
+                raise SecureStreamFailed(lost, target) from error
+            report(StepResult(Step.STARTTLS, True, Reason.STARTTLS_ACCEPTED))
         try:
             async with asyncio.timeout(timeout):
                 await writer.start_tls(context, server_hostname=name)
         except ssl.SSLCertVerificationError as error:
-            raise await _untrusted(target, name, prelude, error, timeout) from error
+            presented = await presented_certificate(target.host, target.port, name, prelude, timeout)
+            raise SecureStreamFailed(untrusted(error, name, presented), target) from error
         except (ssl.SSLError, OSError, TimeoutError) as error:
-            detail = f"TLS handshake with {target} failed: {str(error) or 'timed out'}"
-            raise SecureStreamFailed(Step.TLS, detail, "TLS handshake failed") from error
-        report(tls_step(writer.get_extra_info("ssl_object")))
+            raise SecureStreamFailed(handshake_failed(error, name), target) from error
+        report(secured(writer.get_extra_info("ssl_object")))
     except BaseException:
         writer.close()
         raise
     return SecureStream(reader, writer, target, greeting)
-
-
-async def _untrusted(
-    target: Address, name: str, prelude: Prelude | None, error: ssl.SSLCertVerificationError, timeout: float
-) -> SecureStreamFailed:
-    reason = error.verify_message or error.reason or "certificate verify failed"
-    detail = f"certificate of {name} ({target}) not trusted: {reason}"
-    presented = await presented_certificate(target.host, target.port, name, prelude, timeout)
-    if presented:
-        detail += f"; {presented}"
-    return SecureStreamFailed(Step.TLS, detail, f"certificate of {name} not trusted: {reason}")

@@ -8,59 +8,65 @@ import re
 from collections.abc import Awaitable, Callable
 
 from daemon.config import TunnelProtocol
+from daemon.provider.failures import StepFailed
+from daemon.provider.steps import Facts, Reason, Reply, Step, StepResult
 
 MAX_LINE = 8192
 
 Prelude = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[bytes]]
 
 
-class PreludeFailed(Exception):
-    """The server would not start TLS; the message says what it answered."""
+class PreludeFailed(StepFailed):
+    """The server would not start TLS; the result says at which step and what it answered."""
 
 
-async def _line(reader: asyncio.StreamReader) -> bytes:
+def _failed(step: Step, reason: Reason, **facts) -> PreludeFailed:
+    return PreludeFailed(StepResult(step, False, reason, Facts(**facts)))
+
+
+def _reply(line: bytes) -> Reply:
+    return Reply(None, line.decode("utf-8", "replace").strip())
+
+
+async def _line(reader: asyncio.StreamReader, step: Step) -> bytes:
     line = await reader.readline()
     if not line:
-        raise PreludeFailed("the server closed the connection")
+        raise _failed(step, Reason.CONNECTION_CLOSED)
     if len(line) > MAX_LINE:
-        raise PreludeFailed("the server sent an overlong line")
+        raise _failed(step, Reason.LINE_TOO_LONG)
     return line
 
 
-async def _smtp_reply(reader: asyncio.StreamReader) -> list[bytes]:
-    lines = [await _line(reader)]
+async def _smtp_reply(reader: asyncio.StreamReader, step: Step) -> list[bytes]:
+    lines = [await _line(reader, step)]
     while lines[-1][3:4] == b"-":
-        lines.append(await _line(reader))
+        lines.append(await _line(reader, step))
     return lines
 
 
-def _shown(line: bytes) -> str:
-    return line.decode("utf-8", "replace").strip()
-
-
 async def smtp_prelude(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bytes:
-    greeting = await _smtp_reply(reader)
+    greeting = await _smtp_reply(reader, Step.GREETING)
     if not greeting[0].startswith(b"220"):
-        raise PreludeFailed(f"greeting: {_shown(greeting[-1])}")
+        raise _failed(Step.GREETING, Reason.REPLIED, reply=_reply(greeting[-1]))
     writer.write(b"EHLO localhost\r\n")
-    extensions = await _smtp_reply(reader)
+    extensions = await _smtp_reply(reader, Step.EHLO)
     if not any(line[4:].strip().upper() == b"STARTTLS" for line in extensions):
-        raise PreludeFailed("the server does not offer STARTTLS")
+        raise _failed(Step.STARTTLS, Reason.NO_STARTTLS)
     writer.write(b"STARTTLS\r\n")
-    reply = await _smtp_reply(reader)
+    reply = await _smtp_reply(reader, Step.STARTTLS)
     if not reply[0].startswith(b"220"):
-        raise PreludeFailed(f"STARTTLS refused: {_shown(reply[-1])}")
+        raise _failed(Step.STARTTLS, Reason.STARTTLS_REFUSED, command="STARTTLS", reply=_reply(reply[-1]))
     return b"".join(greeting)
 
 
 async def pop3_prelude(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bytes:
-    greeting = await _line(reader)
+    greeting = await _line(reader, Step.GREETING)
     if not greeting.startswith(b"+OK"):
-        raise PreludeFailed(f"greeting: {_shown(greeting)}")
+        raise _failed(Step.GREETING, Reason.REPLIED, reply=_reply(greeting))
     writer.write(b"STLS\r\n")
-    reply = await _line(reader)
+    reply = await _line(reader, Step.STARTTLS)
     if not reply.startswith(b"+OK"):
-        raise PreludeFailed(f"STLS refused: {_shown(reply)}")
+        raise _failed(Step.STARTTLS, Reason.STARTTLS_REFUSED, command="STLS", reply=_reply(reply))
     return greeting
 
 
@@ -68,16 +74,16 @@ _CAPABILITY_CODE = re.compile(rb"\[CAPABILITY [^\]]*\]\s*", re.I)
 
 
 async def imap_prelude(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bytes:
-    greeting = await _line(reader)
+    greeting = await _line(reader, Step.GREETING)
     if not greeting.startswith(b"* OK"):
-        raise PreludeFailed(f"greeting: {_shown(greeting)}")
+        raise _failed(Step.GREETING, Reason.REPLIED, reply=_reply(greeting))
     writer.write(b"epd1 STARTTLS\r\n")
     while True:
-        reply = await _line(reader)
+        reply = await _line(reader, Step.STARTTLS)
         if reply.startswith(b"epd1 "):
             break
     if not reply.startswith(b"epd1 OK"):
-        raise PreludeFailed(f"STARTTLS refused: {_shown(reply)}")
+        raise _failed(Step.STARTTLS, Reason.STARTTLS_REFUSED, command="STARTTLS", reply=_reply(reply))
     # Capabilities announced before TLS (STARTTLS, LOGINDISABLED) are no longer true:
     # the client asks again through the tunnel.
     return _CAPABILITY_CODE.sub(b"", greeting)

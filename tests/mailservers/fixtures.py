@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import trustme
 
+from tests.certificate_authority import CertificateAuthority
 from tests.mailservers.provider import RealProvider, is_available, start_provider
 
 PROVIDER_USERS = {
@@ -36,13 +36,10 @@ def require_mail_servers() -> None:
 
 
 @contextmanager
-def running_provider(ca_directory: Path) -> Iterator[RealProvider]:
-    """A Postfix + Dovecot of its own, with a CA whose file lands in ``ca_directory``."""
+def running_provider(ca: CertificateAuthority, ca_file: Path) -> Iterator[RealProvider]:
+    """A Postfix + Dovecot of its own, with a certificate for localhost from ``ca`` (its certificate in ``ca_file``)."""
     require_mail_servers()
-    ca = trustme.CA()
-    server_cert = ca.issue_cert("localhost", "127.0.0.1")
-    ca_file = ca_directory / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
+    server_cert = ca.issue(["localhost", "127.0.0.1"])
 
     # Not under tmp_path: pytest's base temp dir is 0700, and the daemons drop
     # privileges to users that must reach the Maildir and sockets. Also shorter
@@ -50,8 +47,8 @@ def running_provider(ca_directory: Path) -> Iterator[RealProvider]:
     workdir = Path(tempfile.mkdtemp(prefix="epd-provider-"))
     provider = start_provider(
         workdir,
-        cert_pem=b"".join(pem.bytes() for pem in server_cert.cert_chain_pems),
-        key_pem=server_cert.private_key_pem.bytes(),
+        cert_pem=server_cert.cert_pem,
+        key_pem=server_cert.key_pem,
         users=PROVIDER_USERS,
         ca_file=ca_file,
     )
@@ -63,6 +60,6 @@ def running_provider(ca_directory: Path) -> Iterator[RealProvider]:
 
 
 @pytest.fixture(scope="session")
-def real_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealProvider]:
-    with running_provider(tmp_path_factory.mktemp("provider-ca")) as provider:
+def real_provider(tls_files) -> Iterator[RealProvider]:
+    with running_provider(tls_files.ca, tls_files.ca_file) as provider:
         yield provider

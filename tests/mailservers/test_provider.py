@@ -18,7 +18,6 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-import trustme
 
 from tests.mailservers.fixtures import PROVIDER_USERS, real_provider  # noqa: F401
 from tests.mailservers.provider import RealProvider, start_provider
@@ -180,19 +179,16 @@ def test_imap_starttls_then_login(
 
 
 def test_second_provider_runs_alongside_and_stops_cleanly(
-    real_provider: RealProvider,  # noqa: F811
+    real_provider: RealProvider, tls_files  # noqa: F811
 ) -> None:
-    ca = trustme.CA()
-    cert = ca.issue_cert("localhost", "127.0.0.1")
+    cert = tls_files.ca.issue(["localhost", "127.0.0.1"])
     workdir = Path(tempfile.mkdtemp(prefix="epd-provider-"))
-    ca_file = workdir / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
     second = start_provider(
         workdir,
-        cert_pem=cert.cert_chain_pems[0].bytes(),
-        key_pem=cert.private_key_pem.bytes(),
+        cert_pem=cert.cert_pem,
+        key_pem=cert.key_pem,
         users={"solo@example.test": "solo-pass"},
-        ca_file=ca_file,
+        ca_file=tls_files.ca_file,
     )
     try:
         assert second.smtps_port != real_provider.smtps_port

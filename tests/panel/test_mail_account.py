@@ -8,7 +8,8 @@ import pytest
 
 from daemon import app
 from daemon.config import Security, load
-from daemon.provider import logins, mail_account
+from daemon.provider import logins, mail_account, step_text
+from daemon.provider.steps import Reason
 from daemon.secretbox import SecretBox
 from panel.users import Role, add_user
 from tests.conftest import PASSWORD, SENDER, message, relay_sections, send, write_config
@@ -280,6 +281,17 @@ async def test_check_with_a_wrong_password_names_the_reply(upstream_panel, upstr
     text = text_of(page)
     assert "Неверный пароль: сервер ответил 535" in text, text[:4000]
     assert SUCCESS not in text and "не пройдена" in text
+
+
+async def test_rewording_the_log_leaves_the_page_as_it_was(upstream_panel, upstream, monkeypatch):
+    admin = await upstream_panel.client(ADMIN)
+    await admin.submit(PAGE, account_form(upstream.port, password="wrong-password"))
+    for reason in Reason:
+        monkeypatch.setitem(step_text._TEXTS, reason, lambda facts: "reworded for the log")
+    text = text_of(await admin.submit(PAGE, {}, action=CHECK))
+    assert "Соединение установлено (адрес 127.0.0.1" in text and "Сертификат сервера выдан для localhost" in text
+    assert "Неверный пароль: сервер ответил 535" in text, text[:4000]
+    assert "reworded" not in text
 
 
 async def test_check_names_a_certificate_for_another_host(upstream_panel, wrong_host_upstream):

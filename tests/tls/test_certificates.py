@@ -4,11 +4,14 @@ import datetime as dt
 import pytest
 
 from daemon.provider.check import check_smtp
-from daemon.provider.steps import Step
+from daemon.provider.step_text import describe
+from daemon.provider.steps import Reason, Step
+from panel.check_report import explain
 from tests.conftest import PASSWORD, SENDER
 from tests.fake_upstream import FakeUpstream
-from tls.certs import CertificateAuthority, self_signed, sha256_fingerprint
+from tls.certs import self_signed, sha256_fingerprint
 from tls.contexts import server_context
+from tls.inspect import CertificateProblem
 
 
 async def provider_with(tmp_path, pair) -> FakeUpstream:
@@ -32,18 +35,30 @@ async def provider_factory(tmp_path):
         await provider.stop()
 
 
-async def test_expired_certificate_is_refused_and_its_date_named(provider_factory, make_config, tmp_path):
-    ca = CertificateAuthority()
-    (tmp_path / "ca.pem").write_bytes(ca.cert_pem)
+async def test_expired_certificate_is_refused_and_its_date_named(provider_factory, make_config, tls_files):
     now = dt.datetime.now(dt.timezone.utc)
-    provider = await provider_factory(ca.issue(["localhost"], not_before=now - dt.timedelta(days=400),
-                                               not_after=now - dt.timedelta(days=2)))
-    config = make_config(provider, upstream__smtp={"ca_file": str(tmp_path / "ca.pem")})
-    report = await check_smtp(config.upstream_smtp, SENDER, PASSWORD)
+    provider = await provider_factory(tls_files.ca.issue(["localhost"], not_before=now - dt.timedelta(days=400),
+                                                         not_after=now - dt.timedelta(days=2)))
+    report = await check_smtp(make_config(provider).upstream_smtp, SENDER, PASSWORD)
     failed = report.steps[-1]
     assert failed.step is Step.TLS and not failed.ok
-    assert "certificate has expired" in failed.detail
-    assert f"expired {(now - dt.timedelta(days=2)):%Y-%m-%d}" in failed.detail
+    assert failed.reason is Reason.CERTIFICATE_UNTRUSTED
+    assert failed.facts.certificate_problem is CertificateProblem.EXPIRED
+    assert "certificate has expired" in describe(failed)
+    assert f"expired {(now - dt.timedelta(days=2)):%Y-%m-%d}" in describe(failed)
+    assert provider.auth_attempts == []
+
+
+async def test_certificate_not_yet_valid_is_refused_and_its_start_named(provider_factory, make_config, tls_files):
+    now = dt.datetime.now(dt.timezone.utc)
+    starts = now + dt.timedelta(days=3)
+    provider = await provider_factory(tls_files.ca.issue(["localhost"], not_before=starts,
+                                                         not_after=now + dt.timedelta(days=400)))
+    report = await check_smtp(make_config(provider).upstream_smtp, SENDER, PASSWORD)
+    failed = report.steps[-1]
+    assert failed.step is Step.TLS and failed.facts.certificate_problem is CertificateProblem.NOT_YET_VALID
+    assert f"not valid before {starts:%Y-%m-%d}" in describe(failed)
+    assert f"Сертификат сервера начнет действовать с {starts:%d.%m.%Y}" in explain(failed).text
     assert provider.auth_attempts == []
 
 
@@ -52,8 +67,9 @@ async def test_certificate_from_an_unknown_ca_is_refused(provider_factory, make_
     report = await check_smtp(make_config(provider).upstream_smtp, SENDER, PASSWORD)
     failed = report.steps[-1]
     assert failed.step is Step.TLS and not failed.ok
-    assert "self-signed certificate" in failed.detail or "unable to get local issuer" in failed.detail
-    assert "issued by localhost" in failed.detail
+    assert failed.facts.certificate_problem is CertificateProblem.UNKNOWN_ISSUER
+    assert "self-signed certificate" in describe(failed) or "unable to get local issuer" in describe(failed)
+    assert "issued by localhost" in describe(failed)
     assert provider.auth_attempts == []
 
 

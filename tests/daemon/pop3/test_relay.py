@@ -17,8 +17,8 @@ PASSWORD = PROVIDER_USERS[USER]
 
 
 @pytest.fixture(scope="module")
-def provider(tmp_path_factory):
-    with running_provider(tmp_path_factory.mktemp("pop3-ca")) as running:
+def provider(tls_files):
+    with running_provider(tls_files.ca, tls_files.ca_file) as running:
         yield running
 
 

@@ -2,7 +2,8 @@
 import pytest
 
 from daemon.provider.check import check_smtp
-from daemon.provider.steps import Step
+from daemon.provider.step_text import describe
+from daemon.provider.steps import Reason, Step
 from tests.conftest import PASSWORD, SENDER, relay_sections, write_config
 from tests.fake_upstream import FakeUpstream
 from tests.relay_process import run_cli
@@ -14,8 +15,9 @@ async def test_all_steps_pass_over_implicit_tls(upstream, make_config):
     assert report.ok
     assert [s.step for s in report.steps] == [Step.CONNECT, Step.TLS, Step.GREETING, Step.EHLO, Step.AUTH]
     tls = report.steps[1]
-    assert tls.facts["issuer"] == "epd-relay test CA" and "localhost" in tls.facts["names"]
-    assert tls.facts["tls_version"] in ("TLSv1.2", "TLSv1.3")
+    assert tls.reason is Reason.SECURED
+    assert tls.facts.certificate.issuer == "epd-relay test CA" and "localhost" in tls.facts.certificate.names
+    assert tls.facts.tls_version in ("TLSv1.2", "TLSv1.3")
 
 
 async def test_starttls_steps(tls_files, make_config):
@@ -35,6 +37,7 @@ async def test_wrong_password_fails_at_auth_with_the_reply(upstream, make_config
     assert not report.ok
     last = report.steps[-1]
     assert last.step is Step.AUTH and not last.ok and last.reply_code == 535
+    assert last.reason is Reason.LOGIN_REFUSED
 
 
 async def test_refused_connection_fails_at_connect(upstream, make_config):
@@ -42,7 +45,9 @@ async def test_refused_connection_fails_at_connect(upstream, make_config):
     await upstream.stop()
     report = await check_smtp(config.upstream_smtp, SENDER, PASSWORD)
     assert [(s.step, s.ok) for s in report.steps] == [(Step.CONNECT, False)]
-    assert "refused" in report.steps[0].detail.lower() or "connect call failed" in report.steps[0].detail.lower()
+    assert report.steps[0].reason is Reason.CONNECTION_REFUSED
+    text = describe(report.steps[0]).lower()
+    assert "refused" in text or "connect call failed" in text
 
 
 @pytest.fixture

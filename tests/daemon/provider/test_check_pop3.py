@@ -3,10 +3,12 @@ import pytest
 
 from daemon.config import load
 from daemon.provider.check import check_pop3
-from daemon.provider.steps import Step
+from daemon.provider.step_text import describe
+from daemon.provider.steps import Reason, Step
 from tests.conftest import write_config
 from tests.mailservers.fixtures import PROVIDER_USERS, real_provider  # noqa: F401
 from tests.relay_process import run_cli
+from tls.inspect import CertificateProblem
 
 pytestmark = pytest.mark.postfix
 
@@ -43,14 +45,16 @@ async def test_wrong_password_fails_at_auth(tmp_path, real_provider):  # noqa: F
     config = load(config_for(tmp_path, real_provider, "tls"))
     report = await check_pop3(config.upstream_pop3, USER, "wrong")
     assert not report.ok
-    assert report.steps[-1].step is Step.AUTH and "-ERR" in report.steps[-1].detail
+    assert report.steps[-1].step is Step.AUTH and "-ERR" in describe(report.steps[-1])
+    assert report.steps[-1].reason is Reason.LOGIN_REFUSED
 
 
 async def test_wrong_host_name_fails_at_tls(tmp_path, real_provider):  # noqa: F811
     config = load(config_for(tmp_path, real_provider, "tls", server_name="pop.other-provider.test"))
     report = await check_pop3(config.upstream_pop3, USER, PASSWORD)
     assert [(s.step, s.ok) for s in report.steps] == [(Step.CONNECT, True), (Step.TLS, False)]
-    assert "Hostname mismatch" in report.steps[-1].detail
+    assert "Hostname mismatch" in describe(report.steps[-1])
+    assert report.steps[-1].facts.certificate_problem is CertificateProblem.HOSTNAME_MISMATCH
 
 
 async def test_cli_checks_smtp_and_pop3(tmp_path, real_provider):  # noqa: F811
