@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-PUBLIC_PATHS = ("/login", "/static/")
+PUBLIC_ROUTES = ("login", "login_post", "static")  # by name, as in panel/routes.py
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -58,7 +58,7 @@ async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse
     if token:
         lifetime = request.app[keys.SETTINGS].current.panel.session_lifetime
         request[keys.SESSION] = await load_session(request.app[keys.PANEL_DB], token, time.time(), lifetime)
-    if request[keys.SESSION] is None and not request.path.startswith(PUBLIC_PATHS):
+    if request[keys.SESSION] is None and request.match_info.route.name not in PUBLIC_ROUTES:
         if request.method == "GET":
             raise web.HTTPSeeOther(request.app.router["login"].url_for().with_query(next=request.path_qs))
         raise web.HTTPSeeOther(request.app.router["login"].url_for())

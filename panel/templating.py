@@ -1,11 +1,13 @@
 """Jinja2 pages: autoescaped, strict, with the user and CSRF token on every page."""
 import datetime as dt
+import functools
 
 import jinja2
 from aiohttp import web
 
 from panel import keys
 from panel.login_sessions import expected_csrf_token
+from panel.responses import url_for
 
 
 def environment() -> jinja2.Environment:
@@ -26,6 +28,7 @@ def render(request: web.Request, template: str, values: dict, status: int = 200)
         "user": session.user if session else None,
         "csrf_token": expected_csrf_token(session, request.cookies) or "",
         "path": request.path,
+        "url": functools.partial(url_for, request),  # url(route name, query, **parts)
         **values,
     }
     html = request.app[keys.TEMPLATES].get_template(template).render(page)

@@ -1,6 +1,5 @@
 """«Лицевые счета»: the list with search and paging, a new account, the card."""
 import time
-from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -15,7 +14,7 @@ from panel.accounts_store import (
     update_account,
 )
 from panel.organisations_store import choices
-from panel.responses import see_other
+from panel.responses import see_other, url_for
 from panel.templating import render
 
 NUMBER_TAKEN = "Лицевой счет с таким номером уже есть"
@@ -44,8 +43,7 @@ async def accounts(request: web.Request) -> web.Response:
         filters["organisation"] = str(organisation_id)
 
     def url(**key: str) -> str:
-        parameters = filters | key
-        return "/accounts" + (f"?{urlencode(parameters)}" if parameters else "")
+        return url_for(request, "accounts", filters | key)
     return render(request, "accounts.html", {
         "page": page,
         "q": text,
@@ -97,7 +95,7 @@ async def create(request: web.Request) -> web.Response:
             errors = {"number": NUMBER_TAKEN}
             values = account_form.shown(values)
         else:
-            return see_other(f"/accounts/{account_id}?saved")
+            return see_other(url_for(request, "account", {"saved": 1}, id=account_id))
     return await _card(request, values, errors, account_id=None, status=400)
 
 
@@ -125,5 +123,5 @@ async def update(request: web.Request) -> web.Response:
             errors = {"number": NUMBER_TAKEN}
             values = account_form.shown(values)
         else:
-            return see_other(f"/accounts/{account_id}?saved")
+            return see_other(url_for(request, "account", {"saved": 1}, id=account_id))
     return await _card(request, values, errors, account_id=account_id, status=400)

@@ -6,7 +6,7 @@ import time
 from aiohttp import web
 
 from panel import keys
-from panel.responses import see_other
+from panel.responses import see_other, url_for
 from panel.login_sessions import (
     COOKIE,
     LOGIN_CSRF_COOKIE,
@@ -35,14 +35,14 @@ def _render_login(request: web.Request, *, name: str = "", error: str = "", stat
     )
     response.set_cookie(
         LOGIN_CSRF_COOKIE, token, httponly=True, samesite="Strict",
-        secure=request.app[keys.SECURE_COOKIES], path="/login",
+        secure=request.app[keys.SECURE_COOKIES], path=url_for(request, "login"),
     )
     return response
 
 
 async def login_page(request: web.Request) -> web.StreamResponse:
     if request[keys.SESSION] is not None:
-        raise web.HTTPSeeOther("/")
+        raise web.HTTPSeeOther(url_for(request, "home"))
     return _render_login(request)
 
 
@@ -72,7 +72,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     response.set_cookie(
         COOKIE, token, httponly=True, samesite="Strict", secure=request.app[keys.SECURE_COOKIES], path="/",
     )
-    response.del_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    response.del_cookie(LOGIN_CSRF_COOKIE, path=url_for(request, "login"))
     return response
 
 
@@ -80,6 +80,6 @@ async def logout(request: web.Request) -> web.StreamResponse:
     token = request.cookies.get(COOKIE)
     if token:
         await end_session(request.app[keys.PANEL_DB], token)
-    response = see_other(str(request.app.router["login"].url_for()))
+    response = see_other(url_for(request, "login"))
     response.del_cookie(COOKIE, path="/")
     return response

@@ -25,12 +25,10 @@ from panel.mail_account_form import (
     with_preset,
     with_standard_ports,
 )
-from panel.responses import see_other
+from panel.responses import see_other, url_for
 from panel.templating import render
 
 log = logging.getLogger(__name__)
-
-PATH = "/mail-account"
 
 
 @dataclass(frozen=True)
@@ -81,7 +79,7 @@ async def save(request: web.Request) -> web.Response:
     await _keep_or_forget_passwords(request, account, passwords, saved, now)
     mail_account.install_saved(request.app[keys.SETTINGS], account)
     log.info("mail account saved by %s", session.user.name)
-    return see_other(f"{PATH}?saved=1")
+    return see_other(url_for(request, "mail_account", {"saved": 1}))
 
 
 def _typed_passwords(account: MailAccount, form) -> dict[str, str]:

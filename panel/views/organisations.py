@@ -11,7 +11,7 @@ from panel.organisations_store import (
     list_organisations,
     update_organisation,
 )
-from panel.responses import see_other
+from panel.responses import see_other, url_for
 from panel.templating import render
 
 NAME_TAKEN = "Организация с таким наименованием уже есть"
@@ -46,7 +46,7 @@ async def create(request: web.Request) -> web.Response:
         except NameTaken:
             errors = {"name": NAME_TAKEN}
         else:
-            return see_other(f"/organisations/{organisation_id}?saved")
+            return see_other(url_for(request, "organisation", {"saved": 1}, id=organisation_id))
     return _card(request, values, errors, organisation_id=None, status=400)
 
 
@@ -71,5 +71,5 @@ async def update(request: web.Request) -> web.Response:
         except NameTaken:
             errors = {"name": NAME_TAKEN}
         else:
-            return see_other(f"/organisations/{organisation_id}?saved")
+            return see_other(url_for(request, "organisation", {"saved": 1}, id=organisation_id))
     return _card(request, values, errors, organisation_id=organisation_id, status=400)

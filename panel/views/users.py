@@ -4,7 +4,7 @@ import time
 from aiohttp import web
 
 from panel import keys
-from panel.responses import see_other
+from panel.responses import see_other, url_for
 from panel.templating import render
 from panel.users import (
     MIN_PASSWORD_LENGTH,
@@ -66,7 +66,7 @@ async def create(request: web.Request) -> web.Response:
         except UserError:
             errors["name"] = "Пользователь с таким именем уже есть"
         else:
-            return see_other("/users?done=added")
+            return see_other(url_for(request, "users", {"done": "added"}))
     return await _page(request, values=values, errors=errors, status=400)
 
 
@@ -81,6 +81,6 @@ async def change_password(request: web.Request) -> web.Response:
             await set_password(request.app[keys.PANEL_DB], name, password)
         except UserError:
             raise web.HTTPNotFound() from None
-        return see_other("/users?done=password")
+        return see_other(url_for(request, "users", {"done": "password"}))
     errors = {f"{name}:{field}": message for field, message in errors.items()}
     return await _page(request, errors=errors, status=400)
