@@ -9,6 +9,7 @@ from pathlib import Path
 
 from daemon.app import serve
 from daemon.config import DEFAULT_PATH, Config, load
+from daemon.db.backup import back_up
 from daemon.db.stores import relay_store
 from daemon.errors import RelayError
 from daemon.provider import logins, mail_account
@@ -151,6 +152,12 @@ def _cmd_queue(config: Config, args: argparse.Namespace) -> int:
     return asyncio.run(_queue(config, args))
 
 
+def _cmd_backup(config: Config, args: argparse.Namespace) -> int:
+    for copy in back_up(config.storage, args.directory):
+        print(copy)
+    return 0
+
+
 def _cmd_import_stunnel(args: argparse.Namespace) -> int:
     """Print config.toml sections for a stunnel.conf; notices go to stderr."""
     path = args.file
@@ -188,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = command("check", _cmd_check, "check the upstream provider step by step")
     check.add_argument("--user", help="login to test (default [upstream.smtp] username)")
     check.add_argument("--ask-password", action="store_true", help="ignore a stored password")
+    backup = command("backup", _cmd_backup, "copy both databases and the key file, while the service runs")
+    backup.add_argument("directory", type=Path, help="an empty or new directory, e.g. /var/backups/epd-relay/2026-12-03")
     import_stunnel = commands.add_parser(
         "import-stunnel", help="print config.toml sections equivalent to a stunnel.conf"
     )
