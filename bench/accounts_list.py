@@ -3,7 +3,7 @@
 What it does, in one run: creates a fresh database with the project's migrations in a
 temporary directory, seeds --accounts personal accounts (Russian names, Moscow streets,
 an e-mail for about 40 %, five organisations) in one transaction, the FTS5 trigram table
-filled by its triggers as in production; then times, through panel.account_search.list_accounts
+filled by its triggers as in production; then times, through panel.personal_account_search.list_accounts
 (the query functions the page's handler calls: one page of 50 rows plus the count shown
 above the table):
 
@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from daemon.db.connect import Database, connect  # noqa: E402
 from daemon.db.migrate import Schema  # noqa: E402
-from panel.account_search import (  # noqa: E402
+from panel.personal_account_search import (  # noqa: E402
     COUNT_CAP,
     PAGE_SIZE,
     ListQuery,

@@ -4,12 +4,12 @@ from pathlib import Path
 from aiohttp import web
 
 from panel.views import (
-    accounts,
     auth,
     home,
     imports,
     mail_account,
     organisations,
+    personal_accounts,
     users,
 )
 
@@ -27,11 +27,11 @@ def setup_routes(app: web.Application) -> None:
     router.add_post("/organisations/new", organisations.create, name="organisation_create")
     router.add_get(r"/organisations/{id:\d{1,18}}", organisations.organisation, name="organisation")
     router.add_post(r"/organisations/{id:\d{1,18}}", organisations.update, name="organisation_update")
-    router.add_get("/accounts", accounts.accounts, name="accounts")
-    router.add_get("/accounts/new", accounts.new_account, name="account_new")
-    router.add_post("/accounts/new", accounts.create, name="account_create")
-    router.add_get(r"/accounts/{id:\d{1,18}}", accounts.account, name="account")
-    router.add_post(r"/accounts/{id:\d{1,18}}", accounts.update, name="account_update")
+    router.add_get("/accounts", personal_accounts.accounts, name="accounts")
+    router.add_get("/accounts/new", personal_accounts.new_account, name="account_new")
+    router.add_post("/accounts/new", personal_accounts.create, name="account_create")
+    router.add_get(r"/accounts/{id:\d{1,18}}", personal_accounts.account, name="account")
+    router.add_post(r"/accounts/{id:\d{1,18}}", personal_accounts.update, name="account_update")
     router.add_get("/mail-account", mail_account.page, name="mail_account")
     router.add_post("/mail-account", mail_account.save, name="mail_account_save")
     router.add_post("/mail-account/check", mail_account.check, name="mail_account_check")

@@ -2,10 +2,10 @@
 import asyncio
 
 from daemon.db.connect import Database
-from panel.imports.accounts import plan_accounts, store_accounts
 from panel.imports.charge_store import store_charges
 from panel.imports.charges import plan_charges
 from panel.imports.columns import TableKind
+from panel.imports.personal_accounts import plan_accounts, store_accounts
 from panel.imports.report import ImportFailed, ImportReport, RowError
 from panel.imports.table import read_table
 

@@ -3,7 +3,15 @@ import time
 
 from daemon.config import load
 from panel.users import Role, add_user, authenticate
-from tests.conftest import PASSWORD, SENDER, message, relay_sections, send, store_password, write_config
+from tests.conftest import (
+    PASSWORD,
+    SENDER,
+    message,
+    relay_sections,
+    send,
+    store_password,
+    write_config,
+)
 from tests.relay_process import run_cli
 
 

@@ -3,9 +3,10 @@ import time
 
 from aiohttp import web
 
-from panel import account_form, keys
-from panel.account_search import ListQuery, Mode, list_accounts
-from panel.accounts_store import (
+from panel import keys, personal_account_form
+from panel.organisations_store import choices
+from panel.personal_account_search import ListQuery, Mode, list_accounts
+from panel.personal_accounts_store import (
     DELIVERY_LABELS,
     DeliveryMethod,
     NumberTaken,
@@ -13,7 +14,6 @@ from panel.accounts_store import (
     get_account,
     update_account,
 )
-from panel.organisations_store import choices
 from panel.responses import see_other, url_for
 from panel.templating import render
 
@@ -70,14 +70,14 @@ async def _card(request: web.Request, values: dict, errors: dict, *, account_id:
         "delivery_options": [(method.value, label) for method, label in DELIVERY_LABELS.items()],
         "delivery_label": DELIVERY_LABELS.get(values.get("delivery_method"), ""),
         "email_unused": email_unused,
-        "categories": account_form.CATEGORIES,
-        "housing_funds": account_form.HOUSING_FUNDS,
+        "categories": personal_account_form.CATEGORIES,
+        "housing_funds": personal_account_form.HOUSING_FUNDS,
         "saved": saved,
     }, status)
 
 
 async def new_account(request: web.Request) -> web.Response:
-    values = account_form.blank()
+    values = personal_account_form.blank()
     organisation = request.query.get("organisation", "")
     if organisation.isascii() and organisation.isdigit():
         values["organisation_id"] = organisation
@@ -87,13 +87,13 @@ async def new_account(request: web.Request) -> web.Response:
 async def create(request: web.Request) -> web.Response:
     db = request.app[keys.PANEL_DB]
     organisation_ids = [id_ for id_, _ in await choices(db)]
-    values, errors = account_form.check(await request.post(), organisation_ids)
+    values, errors = personal_account_form.check(await request.post(), organisation_ids)
     if not errors:
         try:
             account_id = await create_account(db, values, time.time())
         except NumberTaken:
             errors = {"number": NUMBER_TAKEN}
-            values = account_form.shown(values)
+            values = personal_account_form.shown(values)
         else:
             return see_other(url_for(request, "account", {"saved": 1}, id=account_id))
     return await _card(request, values, errors, account_id=None, status=400)
@@ -104,7 +104,7 @@ async def account(request: web.Request) -> web.Response:
     stored = await get_account(request.app[keys.PANEL_DB], account_id)
     if stored is None:
         raise web.HTTPNotFound()
-    return await _card(request, account_form.shown(stored), {}, account_id=account_id,
+    return await _card(request, personal_account_form.shown(stored), {}, account_id=account_id,
                        saved="saved" in request.query)
 
 
@@ -114,14 +114,14 @@ async def update(request: web.Request) -> web.Response:
     if await get_account(db, account_id) is None:
         raise web.HTTPNotFound()
     organisation_ids = [id_ for id_, _ in await choices(db)]
-    values, errors = account_form.check(await request.post(), organisation_ids)
+    values, errors = personal_account_form.check(await request.post(), organisation_ids)
     if not errors:
         try:
             if not await update_account(db, account_id, values, time.time()):
                 raise web.HTTPNotFound()
         except NumberTaken:
             errors = {"number": NUMBER_TAKEN}
-            values = account_form.shown(values)
+            values = personal_account_form.shown(values)
         else:
             return see_other(url_for(request, "account", {"saved": 1}, id=account_id))
     return await _card(request, values, errors, account_id=account_id, status=400)

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from panel import validation
-from panel.accounts_store import DELIVERY_LABELS, FIELDS, DeliveryMethod
+from panel.personal_accounts_store import DELIVERY_LABELS, FIELDS, DeliveryMethod
 from panel.validation import CENT, Invalid
 
 MAX_LENGTH = 500
