@@ -39,8 +39,7 @@ def _read_password(prompt: str) -> str:
 
 
 def _cmd_serve(config: Config, args: argparse.Namespace) -> int:
-    asyncio.run(serve(config))
-    return 0
+    return asyncio.run(serve(config))
 
 
 async def _saved_account(config: Config) -> mail_account.MailAccount | None:

@@ -64,18 +64,33 @@ class Relay:
         assert self.panel is not None
         return f"{self.panel.scheme}://127.0.0.1:{self.panel.port}"
 
-    async def stop(self) -> None:
-        if self.panel is not None:
-            await self.panel.stop()
+    def _delivery_ended(self, task: asyncio.Task) -> None:
+        """The runner returns only after stop(): anything else is logged at once, and no
+        more mail is taken; serve() then exits non-zero for systemd to restart the relay."""
+        if task.cancelled() or (task.exception() is None and self.worker.stopping):
+            return
         self.server.close()
-        for server in (self.pop3_server, *self.tunnel_servers.values()):
-            if server is not None:
-                server.close()
-        for connections in self.connection_groups:
-            await connections.close()
-        self.worker.stop()
-        await self.worker_task
-        await self.db.close()
+        log.critical(
+            "delivery stopped: %s; no longer accepting mail, the relay exits",
+            task.exception() or "the runner returned", exc_info=task.exception(),
+        )
+
+    async def stop(self) -> None:
+        """Stop accepting, finish the message in flight, close the store: whatever failed before."""
+        try:
+            if self.panel is not None:
+                await self.panel.stop()
+            self.server.close()
+            for server in (self.pop3_server, *self.tunnel_servers.values()):
+                if server is not None:
+                    server.close()
+            for connections in self.connection_groups:
+                await connections.close()
+            self.worker.stop()
+            await asyncio.wait([self.worker_task])  # a failure was logged when it happened
+        finally:
+            # aiosqlite's thread outlives a connection left open and keeps the process alive.
+            await self.db.close()
 
 
 async def start(config: Config, clock=time.time, run_worker: bool = True) -> Relay:
@@ -121,6 +136,7 @@ async def start(config: Config, clock=time.time, run_worker: bool = True) -> Rel
     # Tests may drive the runner themselves with run_once(now).
     worker_task = asyncio.create_task(worker.run() if run_worker else _idle(worker), name="delivery")
     relay = Relay(settings, db, worker, server, worker_task)
+    worker_task.add_done_callback(relay._delivery_ended)
     log.info("SMTP listening on %s:%d", listen.host, relay.smtp_port)
     try:
         await _start_pop3_and_tunnels(relay, config)
@@ -194,7 +210,8 @@ def _reload(relay: Relay) -> None:
     log.info("configuration reloaded from %s", old.path)
 
 
-async def serve(config: Config) -> None:
+async def serve(config: Config) -> int:
+    """Run until SIGTERM (returns 0) or until delivery fails (returns 1)."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     # Installed before start: a SIGTERM that arrives while the panel is still starting
@@ -205,8 +222,12 @@ async def serve(config: Config) -> None:
     loop.add_signal_handler(signal.SIGHUP, _reload, relay)
     notify("READY=1")
     log.info("ready")
-    await stopping.wait()
+    requested = asyncio.create_task(stopping.wait())
+    await asyncio.wait([requested, relay.worker_task], return_when=asyncio.FIRST_COMPLETED)
+    failed = relay.worker_task.done()
+    requested.cancel()
     log.info("stopping: finishing the message in flight")
     notify("STOPPING=1")
     await relay.stop()
     log.info("stopped")
+    return 1 if failed else 0

@@ -70,6 +70,10 @@ class DeliveryWorker:
         self._pauses: dict[str, float] | None = None  # account: paused until
         self._round: _Round | None = None  # the run_once in progress
 
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
     def wake(self) -> None:
         """A message was queued: the runner looks again, and a round in progress gets
         another lane if it has fewer than [delivery] connections."""
