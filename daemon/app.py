@@ -123,7 +123,10 @@ async def start(config: Config, clock=time.time, run_worker: bool = True) -> Rel
             settings=settings, db=db, transport=transport,
             bounces=Maildir(storage.bounce_maildir), clock=clock,
         )
-        handler = RelayHandler(settings, db, Authenticator(settings, db, credentials), worker.wake, clock)
+        handler = RelayHandler(
+            settings, db, Authenticator(settings, db, credentials), worker.wake, clock,
+            store_failing=lambda: worker.store_failing,
+        )
         listen = config.smtp.listen
         if not listen.is_loopback:
             log.warning("SMTP listens on %s, not loopback: plaintext AUTH crosses the network", listen)
