@@ -1,9 +1,11 @@
 """`epd-relay serve`: the SMTP listener and the delivery runner in one event loop."""
 import asyncio
+import faulthandler
 import logging
 import os
 import secrets
 import signal
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -31,6 +33,11 @@ log = logging.getLogger(__name__)
 DEFAULT_CAPTURE_LOGIN = "relay@localhost"
 # Longest line a POP3 or tunnel client may send before a newline (StreamReader limit).
 LINE_LIMIT = 64 * 1024
+# A stop (SIGTERM, or delivery failing) that has not finished in this long has hung: a
+# store that does not answer, a task that does not end. The process exits anyway, before
+# systemd's TimeoutStopSec (90 s in the unit) has to SIGKILL it; what was in delivery goes
+# back to the queue at the next start.
+STOP_TIMEOUT = 80.0
 
 
 @dataclass
@@ -217,10 +224,16 @@ async def serve(config: Config) -> int:
     """Run until SIGTERM (returns 0) or until delivery fails (returns 1)."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def request_stop() -> None:
+        if not stopping.is_set():
+            stopping.set()
+            _exit_if_not_stopped_within(STOP_TIMEOUT)
+
     # Installed before start: a SIGTERM that arrives while the panel is still starting
     # must still stop the relay cleanly, not kill it mid-delivery.
-    loop.add_signal_handler(signal.SIGTERM, stopping.set)
-    loop.add_signal_handler(signal.SIGINT, stopping.set)
+    loop.add_signal_handler(signal.SIGTERM, request_stop)
+    loop.add_signal_handler(signal.SIGINT, request_stop)
     relay = await start(config)
     loop.add_signal_handler(signal.SIGHUP, _reload, relay)
     notify("READY=1")
@@ -228,9 +241,27 @@ async def serve(config: Config) -> int:
     requested = asyncio.create_task(stopping.wait())
     await asyncio.wait([requested, relay.worker_task], return_when=asyncio.FIRST_COMPLETED)
     failed = relay.worker_task.done()
+    request_stop()
     requested.cancel()
     log.info("stopping: finishing the message in flight")
     notify("STOPPING=1")
     await relay.stop()
     log.info("stopped")
     return 1 if failed else 0
+
+
+def _exit_if_not_stopped_within(seconds: float) -> None:
+    """The last resort, from a thread: it runs whatever the event loop is stuck in, and
+    writes straight to stderr, where no lock another thread holds can stop it."""
+
+    def expire() -> None:
+        line = f"ERROR {__name__}: stop did not finish within {seconds:.0f} s: exiting anyway; where it was:\n"
+        try:
+            os.write(2, line.encode())
+            faulthandler.dump_traceback(all_threads=True)
+        finally:
+            os._exit(1)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()

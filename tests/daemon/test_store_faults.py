@@ -1,9 +1,10 @@
 """`epd-relay serve` when its store fails: a full disk, a capped file size, a file system
 gone read-only, a database locked by another process. Nothing that got 250 is lost,
 delivery resumes by itself or the relay exits for systemd to restart it, and SIGTERM
-stops the process."""
+always ends the process."""
 import asyncio
 import os
+import signal
 
 from tests.faulty_store import cap_file_size, locked, queue_database, queue_rows
 from tests.relay_process import SHORT_WAITS, accepted, offer, relay_config, stop
@@ -146,3 +147,24 @@ async def test_a_database_locked_past_the_busy_timeout_is_waited_for_and_sigterm
     assert queue_rows(config_path, "SELECT state, recoveries FROM messages ORDER BY received_at") == [
         ("delivered", 0), ("delivered", 0), ("delivered", 1)
     ]
+
+
+async def test_a_stop_that_hangs_on_the_store_still_ends_the_process(
+    tmp_path, tls_files, upstream, relay_process, ext4_state
+):
+    config_path = await relay_config(tmp_path, tls_files, upstream)
+    relay = await relay_process(config_path, {"TEST_STOP_TIMEOUT": "2"}, SHORT_WAITS).start()
+    gate = asyncio.Event()
+    upstream.behaviour.hold_data = [gate]
+    await accepted(relay, "in flight")
+    await upstream.wait_until(lambda: upstream.data_held == 1)
+    ext4_state.freeze()
+    try:
+        gate.set()  # the provider accepts; recording it waits for the disk
+        await upstream.wait_for(1)
+        await relay.signal(signal.SIGTERM)
+        await relay.wait_for_line("stop did not finish within 2 s: exiting anyway")
+    finally:
+        ext4_state.thaw()  # a thread in the kernel's wait holds the exit until then
+    assert await relay.wait() == 1
+    assert "(most recent call first)" in relay.output  # every thread's stack: where it hung
