@@ -1,6 +1,7 @@
 """The `epd-relay` command."""
 import argparse
 import asyncio
+import faulthandler
 import getpass
 import logging
 import sys
@@ -39,6 +40,9 @@ def _read_password(prompt: str) -> str:
 
 
 def _cmd_serve(config: Config, args: argparse.Namespace) -> int:
+    # systemd's watchdog ends a stalled relay with SIGABRT: every thread's stack goes to
+    # the journal first, to show where it stood.
+    faulthandler.enable()
     return asyncio.run(serve(config))
 
 

@@ -21,11 +21,12 @@ from daemon.pop3.relay import Pop3Relay
 from daemon.provider import logins, mail_account
 from daemon.provider.credentials import Credentials, StoredOrRemembered
 from daemon.queue import legacy_spool, messages
-from daemon.sdnotify import notify
+from daemon.sdnotify import notify, watchdog_interval
 from daemon.secretbox import SecretBox
 from daemon.smtp.auth import Authenticator
 from daemon.smtp.listener import RelayHandler, make_server_factory
 from daemon.tunnels.tunnel import Tunnel
+from daemon.watchdog import feed, store_overdue
 from panel import service as panel_service
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,14 @@ class Relay:
     def panel_url(self) -> str:
         assert self.panel is not None
         return f"{self.panel.scheme}://127.0.0.1:{self.panel.port}"
+
+    def stalled(self) -> str | None:
+        """What has stopped turning, for systemd's watchdog (daemon/watchdog.py), or None."""
+        if not self.server.is_serving():
+            return "the SMTP listener is closed"
+        if self.worker_task.done():
+            return "the delivery runner has ended"
+        return store_overdue(self.db) or self.worker.deadlines.overdue()
 
     def _delivery_ended(self, task: asyncio.Task) -> None:
         """The runner returns only after stop(): anything else is logged at once, and no
@@ -238,11 +247,15 @@ async def serve(config: Config) -> int:
     loop.add_signal_handler(signal.SIGHUP, _reload, relay)
     notify("READY=1")
     log.info("ready")
+    interval = watchdog_interval()
+    watchdog = asyncio.create_task(feed(interval, relay.stalled), name="watchdog") if interval else None
     requested = asyncio.create_task(stopping.wait())
     await asyncio.wait([requested, relay.worker_task], return_when=asyncio.FIRST_COMPLETED)
     failed = relay.worker_task.done()
     request_stop()
     requested.cancel()
+    if watchdog is not None:
+        watchdog.cancel()
     log.info("stopping: finishing the message in flight")
     notify("STOPPING=1")
     await relay.stop()

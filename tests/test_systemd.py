@@ -48,6 +48,13 @@ def test_no_stop_outlasts_the_units_patience():
     assert app.STOP_TIMEOUT < seconds(unit()["Service"]["TimeoutStopSec"])  # the relay ends its own first
 
 
+def test_unit_restarts_a_relay_that_stalls():
+    service = unit()["Service"]
+    assert service["NotifyAccess"] == "main"  # WATCHDOG=1 comes from the relay itself
+    assert seconds(service["WatchdogSec"]) == 60  # fed every half of it
+    assert service["Restart"] == "on-failure"  # which a watchdog timeout is
+
+
 def test_service_config_loads_and_uses_the_state_directory_and_port_25():
     config = load(ROOT / "systemd" / "config.toml")
     assert config.storage.dir == Path("/var/lib/epd-relay")

@@ -21,6 +21,7 @@ from daemon.queue.messages import (
     RecipientOutcome,
     RecipientState,
 )
+from daemon.watchdog import Deadlines
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,18 @@ T = TypeVar("T")
 
 # How long to sleep when nothing is due, at most; a new message wakes the runner at once.
 MAX_IDLE_WAIT = 60.0
+
+# An attempt is a chain of steps, each ended by [upstream.smtp] timeout when the provider
+# goes quiet: connect, TLS and the greeting, EHLO, STARTTLS and EHLO again, AUTH (two round
+# trips), MAIL, DATA, the end of the data, and the QUIT of a connection found stale; one
+# RCPT per recipient; all of it once more on a fresh connection when a reused one had
+# been closed. Longer than that, the lane has stalled (daemon/watchdog.py).
+SESSION_STEPS = 10
+
+
+def attempt_bound(message: QueuedMessage, timeout: float) -> float:
+    """The longest one attempt at ``message`` takes while every step keeps to ``timeout``."""
+    return 2 * timeout * (SESSION_STEPS + len(message.open_recipients))
 
 
 def _outcomes_text(message: QueuedMessage, outcomes: list[RecipientOutcome], state: MessageState) -> str:
@@ -78,6 +91,7 @@ class DeliveryWorker:
         self._round: _Round | None = None  # the run_once in progress
         self._monotonic = monotonic
         self._failing: set[Failing] = set()  # operations on the store waiting to try again
+        self.deadlines = Deadlines(monotonic)  # what the watchdog checks
 
     @property
     def stopping(self) -> bool:
@@ -160,11 +174,12 @@ class DeliveryWorker:
         if self._stopping:
             return
         self._try_store.clear()
-        try:
-            async with asyncio.timeout(wait):
-                await self._try_store.wait()
-        except TimeoutError:
-            pass
+        with self.deadlines.step(f"{what}: waiting to try again", wait):
+            try:
+                async with asyncio.timeout(wait):
+                    await self._try_store.wait()
+            except TimeoutError:
+                pass
 
     def _paused(self, now: float) -> set[str]:
         return {account for account, until in self._pauses.items() if until > now}
@@ -236,8 +251,10 @@ class DeliveryWorker:
                 f"{message.id}: holding it", lambda: messages.hold(self._db, message.id, self._clock(), reason)
             )
             return await self._claim(round_)
+        bound = attempt_bound(message, self._settings.current.upstream_smtp.timeout)
         try:
-            result = await self._transport.deliver(message, content)
+            with self.deadlines.step(f"{message.id}: sending", bound):
+                result = await self._transport.deliver(message, content)
         except Exception as error:  # the edge of one message: log, keep the message, go on
             log.exception("%s: delivery raised", message.id)
             reason = f"internal error: {error}"

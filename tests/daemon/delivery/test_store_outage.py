@@ -138,6 +138,7 @@ async def test_a_runner_that_gives_up_on_the_store_is_logged_at_once_and_stop_st
         record = await log_watch.wait_for("delivery stopped")
         assert record.levelno == logging.CRITICAL and queue_id in record.getMessage()
         assert not relay.server.is_serving()  # no more mail taken
+        assert relay.stalled() == "the SMTP listener is closed"
     finally:
         await relay.stop()
     # The reported hang: stop() used to re-raise the runner's error before closing the
