@@ -1,6 +1,7 @@
 """The `epd-relay` command."""
 import argparse
 import asyncio
+import faulthandler
 import getpass
 import logging
 import sys
@@ -39,8 +40,10 @@ def _read_password(prompt: str) -> str:
 
 
 def _cmd_serve(config: Config, args: argparse.Namespace) -> int:
-    asyncio.run(serve(config))
-    return 0
+    # systemd's watchdog ends a stalled relay with SIGABRT: every thread's stack goes to
+    # the journal first, to show where it stood.
+    faulthandler.enable()
+    return asyncio.run(serve(config))
 
 
 async def _saved_account(config: Config) -> mail_account.MailAccount | None:

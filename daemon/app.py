@@ -1,9 +1,11 @@
 """`epd-relay serve`: the SMTP listener and the delivery runner in one event loop."""
 import asyncio
+import faulthandler
 import logging
 import os
 import secrets
 import signal
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -19,11 +21,12 @@ from daemon.pop3.relay import Pop3Relay
 from daemon.provider import logins, mail_account
 from daemon.provider.credentials import Credentials, StoredOrRemembered
 from daemon.queue import legacy_spool, messages
-from daemon.sdnotify import notify
+from daemon.sdnotify import notify, watchdog_interval
 from daemon.secretbox import SecretBox
 from daemon.smtp.auth import Authenticator
 from daemon.smtp.listener import RelayHandler, make_server_factory
 from daemon.tunnels.tunnel import Tunnel
+from daemon.watchdog import feed, store_overdue
 from panel import service as panel_service
 
 log = logging.getLogger(__name__)
@@ -31,6 +34,11 @@ log = logging.getLogger(__name__)
 DEFAULT_CAPTURE_LOGIN = "relay@localhost"
 # Longest line a POP3 or tunnel client may send before a newline (StreamReader limit).
 LINE_LIMIT = 64 * 1024
+# A stop (SIGTERM, or delivery failing) that has not finished in this long has hung: a
+# store that does not answer, a task that does not end. The process exits anyway, before
+# systemd's TimeoutStopSec (90 s in the unit) has to SIGKILL it; what was in delivery goes
+# back to the queue at the next start.
+STOP_TIMEOUT = 80.0
 
 
 @dataclass
@@ -64,18 +72,41 @@ class Relay:
         assert self.panel is not None
         return f"{self.panel.scheme}://127.0.0.1:{self.panel.port}"
 
-    async def stop(self) -> None:
-        if self.panel is not None:
-            await self.panel.stop()
+    def stalled(self) -> str | None:
+        """What has stopped turning, for systemd's watchdog (daemon/watchdog.py), or None."""
+        if not self.server.is_serving():
+            return "the SMTP listener is closed"
+        if self.worker_task.done():
+            return "the delivery runner has ended"
+        return store_overdue(self.db) or self.worker.deadlines.overdue()
+
+    def _delivery_ended(self, task: asyncio.Task) -> None:
+        """The runner returns only after stop(): anything else is logged at once, and no
+        more mail is taken; serve() then exits non-zero for systemd to restart the relay."""
+        if task.cancelled() or (task.exception() is None and self.worker.stopping):
+            return
         self.server.close()
-        for server in (self.pop3_server, *self.tunnel_servers.values()):
-            if server is not None:
-                server.close()
-        for connections in self.connection_groups:
-            await connections.close()
-        self.worker.stop()
-        await self.worker_task
-        await self.db.close()
+        log.critical(
+            "delivery stopped: %s; no longer accepting mail, the relay exits",
+            task.exception() or "the runner returned", exc_info=task.exception(),
+        )
+
+    async def stop(self) -> None:
+        """Stop accepting, finish the message in flight, close the store: whatever failed before."""
+        try:
+            if self.panel is not None:
+                await self.panel.stop()
+            self.server.close()
+            for server in (self.pop3_server, *self.tunnel_servers.values()):
+                if server is not None:
+                    server.close()
+            for connections in self.connection_groups:
+                await connections.close()
+            self.worker.stop()
+            await asyncio.wait([self.worker_task])  # a failure was logged when it happened
+        finally:
+            # aiosqlite's thread outlives a connection left open and keeps the process alive.
+            await self.db.close()
 
 
 async def start(config: Config, clock=time.time, run_worker: bool = True) -> Relay:
@@ -108,7 +139,10 @@ async def start(config: Config, clock=time.time, run_worker: bool = True) -> Rel
             settings=settings, db=db, transport=transport,
             bounces=Maildir(storage.bounce_maildir), clock=clock,
         )
-        handler = RelayHandler(settings, db, Authenticator(settings, db, credentials), worker.wake, clock)
+        handler = RelayHandler(
+            settings, db, Authenticator(settings, db, credentials), worker.wake, clock,
+            store_failing=lambda: worker.store_failing,
+        )
         listen = config.smtp.listen
         if not listen.is_loopback:
             log.warning("SMTP listens on %s, not loopback: plaintext AUTH crosses the network", listen)
@@ -121,6 +155,7 @@ async def start(config: Config, clock=time.time, run_worker: bool = True) -> Rel
     # Tests may drive the runner themselves with run_once(now).
     worker_task = asyncio.create_task(worker.run() if run_worker else _idle(worker), name="delivery")
     relay = Relay(settings, db, worker, server, worker_task)
+    worker_task.add_done_callback(relay._delivery_ended)
     log.info("SMTP listening on %s:%d", listen.host, relay.smtp_port)
     try:
         await _start_pop3_and_tunnels(relay, config)
@@ -194,19 +229,52 @@ def _reload(relay: Relay) -> None:
     log.info("configuration reloaded from %s", old.path)
 
 
-async def serve(config: Config) -> None:
+async def serve(config: Config) -> int:
+    """Run until SIGTERM (returns 0) or until delivery fails (returns 1)."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def request_stop() -> None:
+        if not stopping.is_set():
+            stopping.set()
+            _exit_if_not_stopped_within(STOP_TIMEOUT)
+
     # Installed before start: a SIGTERM that arrives while the panel is still starting
     # must still stop the relay cleanly, not kill it mid-delivery.
-    loop.add_signal_handler(signal.SIGTERM, stopping.set)
-    loop.add_signal_handler(signal.SIGINT, stopping.set)
+    loop.add_signal_handler(signal.SIGTERM, request_stop)
+    loop.add_signal_handler(signal.SIGINT, request_stop)
     relay = await start(config)
     loop.add_signal_handler(signal.SIGHUP, _reload, relay)
     notify("READY=1")
     log.info("ready")
-    await stopping.wait()
+    interval = watchdog_interval()
+    watchdog = asyncio.create_task(feed(interval, relay.stalled), name="watchdog") if interval else None
+    requested = asyncio.create_task(stopping.wait())
+    await asyncio.wait([requested, relay.worker_task], return_when=asyncio.FIRST_COMPLETED)
+    failed = relay.worker_task.done()
+    request_stop()
+    requested.cancel()
+    if watchdog is not None:
+        watchdog.cancel()
     log.info("stopping: finishing the message in flight")
     notify("STOPPING=1")
     await relay.stop()
     log.info("stopped")
+    return 1 if failed else 0
+
+
+def _exit_if_not_stopped_within(seconds: float) -> None:
+    """The last resort, from a thread: it runs whatever the event loop is stuck in, and
+    writes straight to stderr, where no lock another thread holds can stop it."""
+
+    def expire() -> None:
+        line = f"ERROR {__name__}: stop did not finish within {seconds:.0f} s: exiting anyway; where it was:\n"
+        try:
+            os.write(2, line.encode())
+            faulthandler.dump_traceback(all_threads=True)
+        finally:
+            os._exit(1)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()

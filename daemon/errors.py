@@ -14,3 +14,8 @@ class ConfigError(RelayError):
 
 class SecretError(RelayError):
     """The key file is unusable or a stored secret cannot be decrypted."""
+
+
+class StoreUnavailable(RelayError):
+    """Delivery could not read or write the queue, and stops trying: it was asked to stop,
+    or the store has failed for so long that a restart is the better hope."""

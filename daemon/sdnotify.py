@@ -1,6 +1,8 @@
-"""systemd's readiness protocol: one datagram to $NOTIFY_SOCKET (sd_notify(3))."""
+"""systemd's notification protocol: one datagram to $NOTIFY_SOCKET (sd_notify(3)), and
+whether systemd's watchdog expects them (sd_watchdog_enabled(3))."""
 import os
 import socket
+from collections.abc import Mapping
 
 
 def notify(state: str) -> bool:
@@ -13,3 +15,19 @@ def notify(state: str) -> bool:
         sock.connect(address)
         sock.sendall(state.encode("utf-8"))
     return True
+
+
+def watchdog_interval(environ: Mapping[str, str] = os.environ) -> float | None:
+    """Seconds within which systemd wants WATCHDOG=1 (`WatchdogSec=`), or None.
+
+    As sd_watchdog_enabled(3): $WATCHDOG_USEC is set, and $WATCHDOG_PID, when set, is this
+    process (not a child that inherited the environment).
+    """
+    try:
+        usec = int(environ.get("WATCHDOG_USEC", ""))
+    except ValueError:
+        return None
+    pid = environ.get("WATCHDOG_PID")
+    if usec <= 0 or (pid and pid != str(os.getpid())):
+        return None
+    return usec / 1_000_000

@@ -128,6 +128,11 @@ async def start_relay():
     yield start
     for relay in started:
         await relay.stop()
+        # stop() does not raise what ended the runner (it was logged when it happened):
+        # a test that did not expect it fails here.
+        task = relay.worker_task
+        if not task.cancelled() and task.exception() is not None:
+            raise task.exception()
 
 
 def smtp_send(

@@ -79,6 +79,7 @@ class _ProviderSMTP(SMTP):
     def connection_made(self, transport) -> None:
         if self.transport is None:  # not the STARTTLS re-entry
             self.upstream.connections += 1
+            self.upstream.arrived.set()
         super().connection_made(transport)
 
     def connection_lost(self, error) -> None:

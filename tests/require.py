@@ -1,4 +1,4 @@
-"""Tools a test needs: skipped on a developer's machine without them, never on CI."""
+"""Tools and rights a test needs: skipped on a developer's machine without them, never on CI."""
 import importlib
 import os
 import shutil
@@ -26,3 +26,9 @@ def _missing(reason: str):
     if os.environ.get("CI") == "true":
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+def require_root(what: str) -> None:
+    """Mounting a file system, or limits on another process: root only."""
+    if os.geteuid() != 0:
+        _missing(f"{what} needs root (CI runs the tests as root)")

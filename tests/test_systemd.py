@@ -3,6 +3,7 @@ import configparser
 import shlex
 from pathlib import Path
 
+from daemon import app
 from daemon.config import load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +37,22 @@ def test_unit_runs_confined_with_one_capability():
     assert service["Restart"] == "on-failure"
     assert "--config /etc/epd-relay/config.toml" in service["ExecStart"]
     assert "HUP" in service["ExecReload"]
+
+
+def seconds(value: str) -> float:
+    assert value.endswith("s"), value
+    return float(value[:-1])
+
+
+def test_no_stop_outlasts_the_units_patience():
+    assert app.STOP_TIMEOUT < seconds(unit()["Service"]["TimeoutStopSec"])  # the relay ends its own first
+
+
+def test_unit_restarts_a_relay_that_stalls():
+    service = unit()["Service"]
+    assert service["NotifyAccess"] == "main"  # WATCHDOG=1 comes from the relay itself
+    assert seconds(service["WatchdogSec"]) == 60  # fed every half of it
+    assert service["Restart"] == "on-failure"  # which a watchdog timeout is
 
 
 def test_service_config_loads_and_uses_the_state_directory_and_port_25():

@@ -1,6 +1,7 @@
 """Opening a SQLite store (the relay's or the panel's): WAL, foreign keys, durable commits."""
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -38,6 +39,22 @@ def _in_transaction(connection: sqlite3.Connection, work: Callable[[sqlite3.Conn
             connection.execute("PRAGMA synchronous = FULL")
 
 
+class _Lock:
+    """asyncio.Lock that remembers when it was taken (time.monotonic())."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self.since: float | None = None
+
+    async def __aenter__(self) -> None:
+        await self._lock.acquire()
+        self.since = time.monotonic()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.since = None
+        self._lock.release()
+
+
 class Database:
     """One aiosqlite connection shared by many coroutines.
 
@@ -48,7 +65,16 @@ class Database:
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self.connection = connection
-        self._lock = asyncio.Lock()
+        self._lock = _Lock()
+
+    def busy_for(self, now: float) -> float:
+        """How long the operation in progress (one at a time) has held the connection.
+
+        SQLite ends a wait for another writer after BUSY_TIMEOUT_MS; an operation that runs
+        much longer is stuck on the disk itself (a hung device, a frozen file system), which
+        nothing in the process can end: systemd's watchdog is told (daemon/watchdog.py).
+        """
+        return 0.0 if self._lock.since is None else now - self._lock.since
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

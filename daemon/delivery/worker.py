@@ -2,15 +2,18 @@
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from daemon.config import ConfigHolder, DeliveryConfig
 from daemon.db.compact import compact_if_mostly_free
 from daemon.db.connect import Database
 from daemon.delivery.bounce import FailedRecipient, make_bounce
 from daemon.delivery.maildir import Maildir
+from daemon.delivery.outage import STORAGE_ERRORS, Failing, describe
 from daemon.delivery.transports import AttemptResult, Outcome, Transport, all_recipients
+from daemon.errors import StoreUnavailable
 from daemon.queue import messages
 from daemon.queue.messages import (
     MessageState,
@@ -18,11 +21,26 @@ from daemon.queue.messages import (
     RecipientOutcome,
     RecipientState,
 )
+from daemon.watchdog import Deadlines
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 # How long to sleep when nothing is due, at most; a new message wakes the runner at once.
 MAX_IDLE_WAIT = 60.0
+
+# An attempt is a chain of steps, each ended by [upstream.smtp] timeout when the provider
+# goes quiet: connect, TLS and the greeting, EHLO, STARTTLS and EHLO again, AUTH (two round
+# trips), MAIL, DATA, the end of the data, and the QUIT of a connection found stale; one
+# RCPT per recipient; all of it once more on a fresh connection when a reused one had
+# been closed. Longer than that, the lane has stalled (daemon/watchdog.py).
+SESSION_STEPS = 10
+
+
+def attempt_bound(message: QueuedMessage, timeout: float) -> float:
+    """The longest one attempt at ``message`` takes while every step keeps to ``timeout``."""
+    return 2 * timeout * (SESSION_STEPS + len(message.open_recipients))
 
 
 def _outcomes_text(message: QueuedMessage, outcomes: list[RecipientOutcome], state: MessageState) -> str:
@@ -59,6 +77,7 @@ class DeliveryWorker:
         transport: Transport,
         bounces: Maildir,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._settings = settings
         self._db = db
@@ -66,14 +85,29 @@ class DeliveryWorker:
         self._bounces = bounces
         self._clock = clock
         self._wake = asyncio.Event()
+        self._try_store = asyncio.Event()  # ends a wait to try the store again
         self._stopping = False
         self._pauses: dict[str, float] | None = None  # account: paused until
         self._round: _Round | None = None  # the run_once in progress
+        self._monotonic = monotonic
+        self._failing: set[Failing] = set()  # operations on the store waiting to try again
+        self.deadlines = Deadlines(monotonic)  # what the watchdog checks
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    @property
+    def store_failing(self) -> bool:
+        """Delivery cannot write to the queue at the moment: the listener takes no mail."""
+        return bool(self._failing)
 
     def wake(self) -> None:
         """A message was queued: the runner looks again, and a round in progress gets
-        another lane if it has fewer than [delivery] connections."""
+        another lane if it has fewer than [delivery] connections. A lane waiting for the
+        store tries it again at once."""
         self._wake.set()
+        self._try_store.set()
         # With no lane left the round is ending; the next one sees the message.
         if self._round is not None and 0 < self._round.lanes < self._settings.current.delivery.connections:
             self._start_lane(self._round)
@@ -82,6 +116,7 @@ class DeliveryWorker:
         """Finish the message in flight, then return from run()."""
         self._stopping = True
         self._wake.set()
+        self._try_store.set()
 
     async def wait_stopped(self) -> None:
         while not self._stopping:
@@ -91,8 +126,60 @@ class DeliveryWorker:
 
     async def _load_pauses(self) -> None:
         """Pauses survive a restart; after that this runner is their only writer."""
-        rows = await self._db.fetchall("SELECT username, until FROM account_pauses")
+        rows = await self._stored(
+            "reading account pauses",
+            lambda: self._db.fetchall("SELECT username, until FROM account_pauses"),
+        )
         self._pauses = {row["username"]: row["until"] for row in rows}
+
+    async def _stored(self, what: str, operation: Callable[[], Awaitable[T]]) -> T:
+        """One of delivery's reads or writes of the queue, tried until it succeeds.
+
+        A failure of the store is logged at once, as an error naming ``what`` (with the queue
+        id where there is one), and later tries as warnings; meanwhile the message stays
+        where it is (claimed, with its outcome in memory) and the listener refuses new mail
+        (store_failing). After stop() one last try is made (a lock may have gone; an outcome
+        recorded now is a message not sent twice), then StoreUnavailable; also after
+        failing for outage.GIVE_UP_AFTER.
+        """
+        failing: Failing | None = None
+        last_try = False
+        try:
+            while True:
+                try:
+                    result = await operation()
+                except STORAGE_ERRORS as error:
+                    if last_try:
+                        raise StoreUnavailable(f"{what}: stopped while the queue store fails") from error
+                    if failing is None:
+                        failing = Failing(what, self._monotonic())
+                        self._failing.add(failing)
+                    wait = failing.failed(error, self._monotonic())
+                    report = log.error if failing.failures == 1 else log.warning
+                    report("%s failed: %s; delivery paused, trying again in %.0f s", what, describe(error), wait)
+                    await self._wait_to_try_again(what, wait)
+                    last_try = self._stopping
+                    continue
+                if failing is not None:
+                    log.warning(
+                        "%s: done, the queue store works again after %.0f s",
+                        what, self._monotonic() - failing.since,
+                    )
+                return result
+        finally:
+            self._failing.discard(failing)
+
+    async def _wait_to_try_again(self, what: str, wait: float) -> None:
+        """Until ``wait`` has passed, wake() or stop()."""
+        if self._stopping:
+            return
+        self._try_store.clear()
+        with self.deadlines.step(f"{what}: waiting to try again", wait):
+            try:
+                async with asyncio.timeout(wait):
+                    await self._try_store.wait()
+            except TimeoutError:
+                pass
 
     def _paused(self, now: float) -> set[str]:
         return {account for account, until in self._pauses.items() if until > now}
@@ -113,6 +200,10 @@ class DeliveryWorker:
                 round_ = self._round = _Round(group, now, self._paused(now))
                 for _ in range(self._settings.current.delivery.connections):
                     self._start_lane(round_)
+        except ExceptionGroup as failed:  # one lane failed (gave up on the store), the rest were cancelled
+            if len(failed.exceptions) == 1:
+                raise failed.exceptions[0] from None
+            raise
         finally:
             self._round = None
         return round_.attempted
@@ -132,13 +223,19 @@ class DeliveryWorker:
             claim = await self._claim(round_)
             while claim is not None:
                 claim = await self._attempt(claim, round_)
+        except StoreUnavailable:
+            if not self._stopping:
+                raise
         finally:
             round_.lanes -= 1
 
     async def _claim(self, round_: _Round) -> messages.Claim | None:
-        if self._stopping:
-            return None
-        return await messages.claim_next(self._db, self._due_by(round_), round_.paused)
+        async def claim() -> messages.Claim | None:
+            if self._stopping:
+                return None
+            return await messages.claim_next(self._db, self._due_by(round_), round_.paused)
+
+        return await self._stored("claiming the next message", claim)
 
     def _due_by(self, round_: _Round) -> float:
         return max(round_.now, self._clock())
@@ -150,10 +247,14 @@ class DeliveryWorker:
         if content is None:
             reason = "message content missing from the database"
             log.error("%s: held: %s", message.id, reason)
-            await messages.hold(self._db, message.id, self._clock(), reason)
+            await self._stored(
+                f"{message.id}: holding it", lambda: messages.hold(self._db, message.id, self._clock(), reason)
+            )
             return await self._claim(round_)
+        bound = attempt_bound(message, self._settings.current.upstream_smtp.timeout)
         try:
-            result = await self._transport.deliver(message, content)
+            with self.deadlines.step(f"{message.id}: sending", bound):
+                result = await self._transport.deliver(message, content)
         except Exception as error:  # the edge of one message: log, keep the message, go on
             log.exception("%s: delivery raised", message.id)
             reason = f"internal error: {error}"
@@ -183,10 +284,22 @@ class DeliveryWorker:
                 state, text = RecipientState.DEFERRED, r.reply_text
             outcomes.append(RecipientOutcome(r.recipient.id, state, r.reply_code, text))
         retry_at = now + backoff(message.attempts, delivery)
-        new_state, next_claim = await messages.record_attempt(
-            self._db, message, outcomes, now=now, next_attempt_at=retry_at, reason=result.reason,
-            claim_due_by=None if self._stopping else self._due_by(round_), paused=round_.paused,
-        )
+        try:
+            new_state, next_claim = await self._stored(
+                f"{message.id}: recording the attempt (provider: {result.reason})",
+                lambda: messages.record_attempt(
+                    self._db, message, outcomes, now=now, next_attempt_at=retry_at, reason=result.reason,
+                    claim_due_by=None if self._stopping else self._due_by(round_), paused=round_.paused,
+                ),
+            )
+        except StoreUnavailable:
+            accepted = any(o.state is RecipientState.DELIVERED for o in outcomes)
+            log.error(
+                "%s: attempt not recorded; the message stays claimed and goes back to the queue"
+                " at the next start%s", message.id,
+                ", and is sent again: the provider had accepted it" if accepted else "",
+            )
+            raise
         recipients = _outcomes_text(message, outcomes, new_state)
         if new_state is MessageState.DEFERRED:
             log.info("%s: deferred for %.0f s: %s", message.id, retry_at - now, recipients)
@@ -206,42 +319,61 @@ class DeliveryWorker:
             if o.state is RecipientState.FAILED
         ]
         bounce = make_bounce(message, failed, content)
-        path = await asyncio.to_thread(self._bounces.deliver, bounce)
+        what = f"{message.id}: writing the bounce to <{message.sender}>"
+        try:
+            path = await self._stored(what, lambda: asyncio.to_thread(self._bounces.deliver, bounce))
+        except StoreUnavailable:
+            log.error("%s: bounce to <%s> not written: the message is failed, its sender not told",
+                      message.id, message.sender)
+            raise
         log.info("%s: bounce to <%s> written to %s", message.id, message.sender, path)
-        await self._db.execute(
+        await self._stored(f"{message.id}: noting the bounce", lambda: self._db.execute(
             "INSERT INTO message_events (message_id, at, state, detail) VALUES (?, ?, ?, ?)",
             (message.id, self._clock(), "bounced", f"bounce to {message.sender}: {path.name}"),
-        )
+        ))
 
     async def _pause(self, account: str, reason: str) -> None:
         pause = self._settings.current.delivery.spam_block_pause
         until = self._clock() + pause
         self._pauses[account] = until
         log.warning("account %s paused for %.0f s: %s", account, pause, reason)
-        await self._db.execute(
+        await self._stored(f"pausing account {account}", lambda: self._db.execute(
             "INSERT INTO account_pauses (username, until, reason) VALUES (?, ?, ?)"
             " ON CONFLICT (username) DO UPDATE SET until = excluded.until, reason = excluded.reason",
             (account, until, reason),
-        )
+        ))
 
     async def run(self) -> None:
-        """Deliver until stop(); sleeps until the next message is due or a new one arrives."""
-        while not self._stopping:
-            self._wake.clear()
-            await self.run_once(self._clock())
-            if self._stopping:
-                break
-            now = self._clock()
-            await self._transport.close_idle(now)
-            due = await messages.next_due_at(self._db, self._paused(now))
-            if due is None and not self._wake.is_set():
-                await compact_if_mostly_free(self._db)
-            wait = MAX_IDLE_WAIT if due is None else max(0.0, due - now)
-            wait = min(wait, MAX_IDLE_WAIT, self._settings.current.delivery.connection_idle)
-            try:
-                async with asyncio.timeout(wait):
-                    await self._wake.wait()
-            except TimeoutError:
-                pass
-        await self._transport.close()
+        """Deliver until stop(); sleeps until the next message is due or a new one arrives.
+
+        Returns only after stop(). A store that fails is waited for (_stored); one that
+        fails for good raises StoreUnavailable, and anything else that escapes is a bug:
+        either way the relay logs it and exits for systemd to restart it (daemon/app.py).
+        """
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                await self.run_once(self._clock())
+                if self._stopping:
+                    break
+                now = self._clock()
+                await self._transport.close_idle(now)
+                due = await self._stored(
+                    "looking for the next message due",
+                    lambda: messages.next_due_at(self._db, self._paused(now)),
+                )
+                if due is None and not self._wake.is_set():
+                    await compact_if_mostly_free(self._db)
+                wait = MAX_IDLE_WAIT if due is None else max(0.0, due - now)
+                wait = min(wait, MAX_IDLE_WAIT, self._settings.current.delivery.connection_idle)
+                try:
+                    async with asyncio.timeout(wait):
+                        await self._wake.wait()
+                except TimeoutError:
+                    pass
+        except StoreUnavailable:
+            if not self._stopping:
+                raise
+        finally:
+            await self._transport.close()
 

@@ -22,6 +22,9 @@ _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 AUTH_REQUIRED = "530 5.7.0 Authentication required: log in with the mail account's user and password"
 STORAGE_FAILED = "451 4.3.0 Message not accepted: local storage failed, try again later"
+# Delivery cannot write to the queue (a full disk, a locked or read-only store): mail taken
+# now would only wait behind it, so the client keeps it and tries again.
+DELIVERY_PAUSED = "451 4.3.0 Not accepting mail now: local storage is failing, try again later"
 
 # A client sending a batch logs in and says MAIL FROM once per message: the account's
 # address is looked up once in this long. A changed address applies within it.
@@ -38,12 +41,14 @@ class RelayHandler:
         authenticator: Authenticator,
         on_queued: Callable[[], None],
         clock: Callable[[], float] = time.time,
+        store_failing: Callable[[], bool] = lambda: False,
     ) -> None:
         self._settings = settings
         self._db = db
         self._authenticator = authenticator
         self._on_queued = on_queued
         self._clock = clock
+        self._store_failing = store_failing
         self._senders: dict[str, tuple[str, float]] = {}
 
     def __dir__(self) -> list[str]:
@@ -104,6 +109,8 @@ class RelayHandler:
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
     ) -> str:
+        if self._store_failing():
+            return DELIVERY_PAUSED
         sender = address.lower()
         if session.authenticated:
             username = session.auth_data.login.decode("utf-8")
@@ -144,6 +151,8 @@ class RelayHandler:
         return "250 2.1.5 Recipient OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self._store_failing():
+            return DELIVERY_PAUSED
         content = envelope.original_content or b""
         queue_id = messages.new_queue_id()
         try:
