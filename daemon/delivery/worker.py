@@ -14,7 +14,7 @@ from daemon.delivery.maildir import Maildir
 from daemon.delivery.outage import STORAGE_ERRORS, Failing, describe
 from daemon.delivery.transports import AttemptResult, Outcome, Transport, all_recipients
 from daemon.errors import StoreUnavailable
-from daemon.queue import messages
+from daemon.queue import messages, pauses
 from daemon.queue.messages import (
     MessageState,
     QueuedMessage,
@@ -126,11 +126,7 @@ class DeliveryWorker:
 
     async def _load_pauses(self) -> None:
         """Pauses survive a restart; after that this runner is their only writer."""
-        rows = await self._stored(
-            "reading account pauses",
-            lambda: self._db.fetchall("SELECT username, until FROM account_pauses"),
-        )
-        self._pauses = {row["username"]: row["until"] for row in rows}
+        self._pauses = await self._stored("reading account pauses", lambda: pauses.load(self._db))
 
     async def _stored(self, what: str, operation: Callable[[], Awaitable[T]]) -> T:
         """One of delivery's reads or writes of the queue, tried until it succeeds.
@@ -327,9 +323,8 @@ class DeliveryWorker:
                       message.id, message.sender)
             raise
         log.info("%s: bounce to <%s> written to %s", message.id, message.sender, path)
-        await self._stored(f"{message.id}: noting the bounce", lambda: self._db.execute(
-            "INSERT INTO message_events (message_id, at, state, detail) VALUES (?, ?, ?, ?)",
-            (message.id, self._clock(), "bounced", f"bounce to {message.sender}: {path.name}"),
+        await self._stored(f"{message.id}: noting the bounce", lambda: messages.note_bounce(
+            self._db, message.id, self._clock(), f"bounce to {message.sender}: {path.name}",
         ))
 
     async def _pause(self, account: str, reason: str) -> None:
@@ -337,11 +332,7 @@ class DeliveryWorker:
         until = self._clock() + pause
         self._pauses[account] = until
         log.warning("account %s paused for %.0f s: %s", account, pause, reason)
-        await self._stored(f"pausing account {account}", lambda: self._db.execute(
-            "INSERT INTO account_pauses (username, until, reason) VALUES (?, ?, ?)"
-            " ON CONFLICT (username) DO UPDATE SET until = excluded.until, reason = excluded.reason",
-            (account, until, reason),
-        ))
+        await self._stored(f"pausing account {account}", lambda: pauses.pause(self._db, account, until, reason))
 
     async def run(self) -> None:
         """Deliver until stop(); sleeps until the next message is due or a new one arrives.

@@ -20,6 +20,12 @@ class MessageState(enum.StrEnum):
     FAILED = "failed"        # at least one recipient failed for good; a bounce was made
 
 
+class Event(enum.StrEnum):
+    """A message_events row that records something other than a move to a MessageState."""
+
+    BOUNCED = "bounced"  # a bounce was written to the sender's local mailbox
+
+
 class RecipientState(enum.StrEnum):
     PENDING = "pending"
     DEFERRED = "deferred"
@@ -62,7 +68,7 @@ class RecipientOutcome:
     reply_text: str
 
 
-def _event(tx: sqlite3.Connection, message_id: str, now: float, state: str, detail: str) -> None:
+def _event(tx: sqlite3.Connection, message_id: str, now: float, state: MessageState | Event, detail: str) -> None:
     tx.execute(
         "INSERT INTO message_events (message_id, at, state, detail) VALUES (?, ?, ?, ?)",
         (message_id, now, state, detail),
@@ -285,3 +291,8 @@ async def count_by_state(db: Database) -> dict[MessageState, int]:
     """How many messages are in each state (the panel's start page)."""
     rows = await db.fetchall("SELECT state, COUNT(*) FROM messages GROUP BY state")
     return {MessageState(row[0]): row[1] for row in rows}
+
+
+async def note_bounce(db: Database, queue_id: str, now: float, detail: str) -> None:
+    """A bounce was written for a failed message's sender."""
+    await db.write(lambda tx: _event(tx, queue_id, now, Event.BOUNCED, detail))

@@ -11,7 +11,7 @@ import pytest
 
 from daemon import app
 from daemon.delivery import outage, worker
-from tests.conftest import PASSWORD, SENDER, Clock, message, send, store_password
+from tests.conftest import SENDER, Clock, message, send, store_password
 
 
 class LogWatch(logging.Handler):

@@ -100,6 +100,8 @@ async def test_permanent_failure_fails_with_reason_and_bounces(upstream, relay_w
     assert [r.recipients for r in upstream.received] == [["a@example.ru"]]
     # The content goes once the message is final.
     assert rows(config, "SELECT COUNT(*) FROM message_contents") == [(0,)]
+    events = [state for (state,) in rows(config, "SELECT state FROM message_events ORDER BY id")]
+    assert events == ["queued", "failed", "bounced"]
 
 
 async def test_expiry_fails_and_bounces(upstream, relay_with_clock):
