@@ -95,7 +95,10 @@ class Relay:
         """Stop accepting, finish the message in flight, close the store: whatever failed before."""
         try:
             if self.panel is not None:
-                await self.panel.stop()
+                try:
+                    await self.panel.stop()
+                except Exception:  # the relay's own stop goes on
+                    log.exception("the panel did not stop cleanly")
             self.server.close()
             for server in (self.pop3_server, *self.tunnel_servers.values()):
                 if server is not None:

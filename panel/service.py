@@ -35,9 +35,11 @@ class RunningPanel:
         return self.web.scheme
 
     async def stop(self) -> None:
-        await self.web.stop()
-        await self.db.close()
-        await self.relay_db.close()
+        try:
+            await self.web.stop()
+        finally:  # an open connection's thread would keep the process alive
+            await self.db.close()
+            await self.relay_db.close()
 
 
 async def start(settings: ConfigHolder, box: SecretBox, now: float) -> RunningPanel:
