@@ -31,7 +31,7 @@ def back_up(storage: StorageConfig, target: Path) -> list[Path]:
         raise BackupError(f"{', '.join(taken)} already exist: choose an empty directory")
     for source, copy in zip(sources[:2], copies[:2]):
         try:
-            with closing(sqlite3.connect(source, timeout=60)) as db:
+            with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=60)) as db:
                 db.execute("VACUUM INTO ?", (str(copy),))
         except sqlite3.Error as error:
             raise BackupError(f"cannot copy {source}: {error}") from error

@@ -1,4 +1,5 @@
 """`epd-relay backup DIR` while the relay runs: a copy that starts as a relay of its own."""
+import os
 import time
 
 from daemon.config import load
@@ -52,3 +53,17 @@ async def test_a_backup_never_overwrites(tmp_path, make_config, start_relay):
     code, output = await run_cli("backup", str(target), "--config", str(config.path))
     assert code == 2 and "already exist: choose an empty directory" in output, output
     assert (target / "relay.db").read_bytes() == b"yesterday"
+
+
+async def test_a_backup_of_a_stopped_service_leaves_its_files_to_the_service_user(tmp_path, make_config, start_relay):
+    """Under systemd the store belongs to the service's dynamic user; root runs the backup."""
+    config = make_config(None)
+    relay = await start_relay(config, run_worker=False)
+    await relay.stop()
+    service_user = (54321, 54321)
+    for path in config.storage.dir.iterdir():
+        os.chown(path, *service_user)
+    code, output = await run_cli("backup", str(tmp_path / "backup"), "--config", str(config.path))
+    assert code == 0, output
+    owners = {path.name: (path.stat().st_uid, path.stat().st_gid) for path in config.storage.dir.iterdir()}
+    assert set(owners.values()) == {service_user}, owners
