@@ -12,7 +12,7 @@ from daemon.config import Config, ConfigHolder
 from daemon.db.connect import Database
 from daemon.secretbox import SecretBox
 from panel import keys
-from panel.jobs import JobProcess
+from panel.jobs import JobPool
 from panel.middlewares import csrf, error_pages, security_headers, sessions
 from panel.routes import setup_routes
 from panel.templating import environment
@@ -34,7 +34,7 @@ def create_app(
     app[keys.PANEL_DB] = panel_db
     app[keys.RELAY_DB] = relay_db
     app[keys.BOX] = box
-    app[keys.JOBS] = JobProcess()
+    app[keys.JOBS] = JobPool()
     app.on_cleanup.append(_close_jobs)
     app[keys.SECURE_COOKIES] = secure_cookies
     app[keys.TEMPLATES] = environment()

@@ -1,8 +1,9 @@
-"""Panel work that takes seconds of CPU runs in another process, at a lower priority.
+"""Panel work that takes seconds of CPU runs in other processes, at a lower priority.
 
 The panel shares its process and event loop with the relay. An import of 100,000 accounts
 done in a thread here held the GIL long enough to triple the relay's p99 SMTP latency
 (bench/smtp_during_import.py); in a process of its own, niced, it only takes a core.
+Rendering thousands of payment documents takes every core the machine has, niced too.
 Jobs are module-level functions with picklable arguments and results.
 """
 import asyncio
@@ -38,16 +39,18 @@ def _worker_started(service_pid: int) -> None:
         os._exit(1)
 
 
-class JobProcess:
-    """One worker process, started at the first job and kept for the next ones."""
+class JobPool:
+    """Worker processes, one per core unless told otherwise, started at the first job and
+    kept for the next ones."""
 
-    def __init__(self) -> None:
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
         self._executor: ProcessPoolExecutor | None = None
 
     async def run(self, job: Callable[..., T], *args) -> T:
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_started,
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_started,
                 initargs=(os.getpid(),),
             )
         return await asyncio.get_running_loop().run_in_executor(self._executor, job, *args)

@@ -5,7 +5,7 @@ from aiohttp import web
 from daemon.config import ConfigHolder
 from daemon.db.connect import Database
 from daemon.secretbox import SecretBox
-from panel.jobs import JobProcess
+from panel.jobs import JobPool
 from panel.login_sessions import LoginSession
 
 SETTINGS = web.AppKey("settings", ConfigHolder)
@@ -13,7 +13,7 @@ PANEL_DB = web.AppKey("panel_db", Database)  # the panel's own store
 # The relay's store: the saved mail account and its logins; the queue, only read.
 RELAY_DB = web.AppKey("relay_db", Database)
 BOX = web.AppKey("box", SecretBox)
-JOBS = web.AppKey("jobs", JobProcess)  # CPU-heavy work, off the relay's process
+JOBS = web.AppKey("jobs", JobPool)  # CPU-heavy work, off the relay's process
 SECURE_COOKIES = web.AppKey("secure_cookies", bool)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 SESSION = web.RequestKey("session", LoginSession | None)  # set for every request; None before login

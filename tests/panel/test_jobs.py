@@ -7,7 +7,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from panel.jobs import NICENESS, JobProcess
+from panel.jobs import NICENESS, JobPool
 from tests.conftest import relay_sections, write_config
 from tests.panel.client import PanelClient
 from tests.panel.seed_tables import EXAMPLES
@@ -18,8 +18,12 @@ def whoami() -> tuple[int, int]:
     return os.getpid(), os.nice(0)
 
 
+def test_a_pool_has_a_worker_per_core_unless_told():
+    assert JobPool().workers == os.cpu_count() and JobPool(3).workers == 3
+
+
 async def test_a_job_runs_in_another_process_at_a_lower_priority():
-    jobs = JobProcess()
+    jobs = JobPool(workers=1)
     try:
         pid, niceness = await jobs.run(whoami)
         assert pid != os.getpid() and niceness == os.nice(0) + NICENESS
@@ -59,10 +63,11 @@ async def test_the_job_process_dies_with_the_service_even_by_sigkill(served):
         assert "Создано лицевых счетов: 1" in page.text
     finally:
         await client.close()
-    [worker] = _children(relay.process.pid)
+    workers = _children(relay.process.pid)
+    assert workers
     await relay.signal(signal.SIGKILL)
     await relay.wait()  # the output pipe closes: no orphan holds it
-    assert not alive(worker)
+    assert not any(alive(worker) for worker in workers)
 
 
 def _children(pid: int) -> list[int]:
