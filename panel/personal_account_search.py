@@ -16,9 +16,13 @@ bench/accounts_list.py):
 
 Pages are "after key" / "before key" (keyset), never OFFSET: a deep page costs what the
 first one does.
+
+With a period, only accounts that have a payment document for it are listed, with its
+totals: the «Платежный документ» report lists this way.
 """
 import enum
 from dataclasses import dataclass
+from decimal import Decimal
 
 from daemon.db.connect import Database
 
@@ -48,6 +52,8 @@ class Mode(enum.StrEnum):
 class ListQuery:
     text: str = ""
     organisation_id: int | None = None
+    delivery_method: str | None = None  # a DeliveryMethod value
+    period: str | None = None           # "2013-07": accounts with a document for it
     after: str | None = None     # a page key: a number (ALL, PREFIX) or an id (TEXT)
     before: str | None = None
     size: int = PAGE_SIZE
@@ -62,6 +68,8 @@ class AccountRow:
     delivery_method: str
     email: str
     organisation_id: int | None
+    total_for_period: Decimal | None = None    # with a period: the document's totals
+    total_with_advance: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -94,8 +102,8 @@ def _short_word_filter(word: str) -> tuple[str, list[str]]:
     return "(" + " OR ".join(f"instr({_HAYSTACK}, ?) > 0" for _ in forms) + ")", forms
 
 
-def _where(query: ListQuery, mode: Mode) -> tuple[str, list[str], list]:
-    """(FROM clause, WHERE terms without paging, their params)."""
+def where_clause(query: ListQuery, mode: Mode) -> tuple[str, list[str], list]:
+    """(FROM clause, WHERE terms without paging, the params of both, in that order)."""
     terms: list[str] = []
     params: list = []
     source = "personal_accounts pa"
@@ -123,6 +131,12 @@ def _where(query: ListQuery, mode: Mode) -> tuple[str, list[str], list]:
     if query.organisation_id is not None:
         terms.append("pa.organisation_id = ?")
         params.append(query.organisation_id)
+    if query.delivery_method is not None:
+        terms.append("pa.delivery_method = ?")
+        params.append(query.delivery_method)
+    if query.period is not None:
+        source += " JOIN payment_documents d ON d.account_id = pa.id AND d.period = ?"
+        params.insert(0, query.period)  # the JOIN's placeholder comes before the WHERE's
     return source, terms, params
 
 
@@ -144,9 +158,15 @@ def _address(row) -> str:
     return row["premises"] or row["postal_address"] or row["building"]
 
 
+def _totals(row, query: ListQuery) -> tuple[Decimal | None, Decimal | None]:
+    if query.period is None:
+        return None, None
+    return Decimal(row["total_for_period"]), Decimal(row["total_with_advance"])
+
+
 async def list_accounts(db: Database, query: ListQuery) -> AccountPage:
     mode = mode_of(query.text)
-    source, terms, params = _where(query, mode)
+    source, terms, params = where_clause(query, mode)
     key_column = _key_column(mode)
     backwards = query.before is not None and query.after is None
     key_text = query.before if backwards else query.after
@@ -158,8 +178,9 @@ async def list_accounts(db: Database, query: ListQuery) -> AccountPage:
         page_params.append(key)
     where = f" WHERE {' AND '.join(page_terms)}" if page_terms else ""
     order = "DESC" if backwards else "ASC"
+    columns = COLUMNS + (", d.total_for_period, d.total_with_advance" if query.period else "")
     found = await db.fetchall(
-        f"SELECT {COLUMNS} FROM {source}{where} ORDER BY {key_column} {order} LIMIT ?",
+        f"SELECT {columns} FROM {source}{where} ORDER BY {key_column} {order} LIMIT ?",
         (*page_params, query.size + 1),
     )
     more = len(found) > query.size
@@ -168,7 +189,7 @@ async def list_accounts(db: Database, query: ListQuery) -> AccountPage:
         found.reverse()
     rows = [
         AccountRow(row["id"], row["number"], row["payer"], _address(row), row["delivery_method"],
-                   row["email"], row["organisation_id"])
+                   row["email"], row["organisation_id"], *_totals(row, query))
         for row in found
     ]
     if backwards:
@@ -190,7 +211,7 @@ async def count_accounts(db: Database, query: ListQuery, mode: Mode | None = Non
     """(count, capped): a search counts up to COUNT_CAP; the list, whole or of one
     organisation, exactly (over an index: 1-2 ms for 100,000)."""
     mode = mode or mode_of(query.text)
-    source, terms, params = _where(query, mode)
+    source, terms, params = where_clause(query, mode)
     where = f" WHERE {' AND '.join(terms)}" if terms else ""
     if mode is not Mode.ALL:
         row = await db.fetchone(

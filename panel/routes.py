@@ -5,6 +5,7 @@ from aiohttp import web
 
 from panel.views import (
     auth,
+    documents,
     home,
     imports,
     mail_account,
@@ -35,6 +36,7 @@ def setup_routes(app: web.Application) -> None:
     router.add_get("/mail-account", mail_account.page, name="mail_account")
     router.add_post("/mail-account", mail_account.save, name="mail_account_save")
     router.add_post("/mail-account/check", mail_account.check, name="mail_account_check")
+    router.add_get("/documents", documents.report, name="documents")
     router.add_get("/import", imports.page, name="data_import")  # "import" is a keyword: aiohttp refuses it
     router.add_post("/import", imports.upload, name="data_import_upload")
     router.add_get("/users", users.users, name="users")

@@ -8,6 +8,7 @@ from aiohttp import web
 from panel import keys
 from panel.login_sessions import expected_csrf_token
 from panel.responses import url_for
+from panel.validation import format_money
 
 
 def environment() -> jinja2.Environment:
@@ -19,6 +20,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["ru_date"] = russian_date
+    env.filters["money"] = format_money  # 2 447,90
     return env
 
 
