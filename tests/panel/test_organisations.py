@@ -170,3 +170,10 @@ async def test_the_pdf_password_is_off_by_default_and_chosen_from_a_few_rules(pa
     assert field_error(wrong, "pdf_password_rule") == "Выберите защиту паролем из списка"
     stored = await panel.relay.panel.db.fetchone("SELECT pdf_password_rule FROM organisations")
     assert stored[0] == "last_4_digits"
+
+
+async def test_a_note_is_kept_and_shown_in_the_list(operator):
+    page = await create(operator, note="Демонстрационные реквизиты, вымышленные")
+    assert field_value(page, "note") == "Демонстрационные реквизиты, вымышленные"
+    listing = await operator.get("/organisations")
+    assert '<p class="hint">Демонстрационные реквизиты, вымышленные</p>' in listing.text
