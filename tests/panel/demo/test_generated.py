@@ -1,5 +1,7 @@
 """The generated part of the demo, as stored: figures that agree, and every shape a document meets."""
+import sqlite3
 from collections import Counter
+from contextlib import closing
 from decimal import Decimal
 
 import pytest
@@ -10,6 +12,7 @@ from panel import organisation_form, validation
 from panel.demo import load_demo
 from panel.demo.loading import generate
 from panel.demo.organisations import ORGANISATIONS, SECOND_ORGANISATION, SEED_ORGANISATION
+from panel.documents.read_model import read_documents
 
 ZERO = Decimal("0.00")
 
@@ -89,3 +92,12 @@ async def test_accounts_come_in_every_shape(db):
     assert any(account["capital_repair_number"] for account in accounts)
     assert any(account["closed"] for account in accounts)
     assert any(account["residents"] == 0 for account in accounts)
+
+
+async def test_every_document_reads_back_for_the_renderer(db, tmp_path):
+    with closing(sqlite3.connect(tmp_path / "panel.db")) as connection:
+        ids = [row[0] for row in connection.execute("SELECT account_id FROM payment_documents ORDER BY account_id")]
+        read = list(read_documents(connection, ids, "2013-07"))
+    assert len(read) == len(ids) == 335
+    assert max(len(document.lines) for document in read) == 40
+    assert {document.recipient.bic for document in read} == {"040000999", ""}
