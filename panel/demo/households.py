@@ -4,7 +4,7 @@ Accounts are rows for the accounts import, keyed by the import's column names
 (panel/imports/columns.py); every choice comes from the one seeded random.Random passed in.
 """
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from panel.demo import people
@@ -45,18 +45,15 @@ BUILDINGS = (
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Household:
     """One generated account: the accounts file's row and what its charges are made from."""
     building: Building
-    flat: int
     row: dict[str, str]
     residents: int
     area: Decimal
-    company: bool = False
-    benefits: bool = False                               # a veteran's 50 % on communal services
-    shape: str = "usual"                                 # "short", "usual", "long", "longest"
-    lines: list[dict[str, str]] = field(default_factory=list)
+    benefits: bool          # a veteran's 50 % on communal services
+    shape: str              # how many lines: "short" (3 or 4), "usual", "long", "longest" (up to 40)
 
     @property
     def number(self) -> str:
@@ -117,14 +114,14 @@ def _household(rng: random.Random, building: Building, flat: int) -> Household:
         "ownership_share": "1.00000" if company or tenants else share,
         "housing_fund": "Муниципальный" if tenants else "Приватизированный",
         "opened": rng.choice(("2012-10-01",) * 8 + ("2013-01-15", "2013-03-01")),
-        "closed": CLOSED_ON if flat % 97 == 13 else "",
+        "closed": CLOSED_ON if flat == 13 else "",          # one a building
         "delivery_method": method, "email": address,
         "phone": people.phone(rng),
         "capital_repair_number": f"КР-{number}" if building.capital_repair == "fund" else "",
     }
     draw = rng.random()
     shape = "short" if draw < 0.1 else "usual" if draw < 0.7 else "long" if draw < 0.95 else "longest"
-    return Household(building, flat, row, residents, area, company, rng.random() < 0.1, shape)
+    return Household(building, row, residents, area, rng.random() < 0.1, shape)
 
 
 def households(rng: random.Random) -> list[Household]:
