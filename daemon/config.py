@@ -109,7 +109,7 @@ class PanelConfig:
     tls_cert: Path | None
     tls_key: Path | None
     session_lifetime: float
-    demo_data: bool  # load the seed's example УК and account into an empty database
+    demo_data: bool  # load the demo (panel/demo: the seed's example and more) into an empty database
 
     @property
     def https(self) -> bool:

@@ -1,4 +1,4 @@
-"""The panel's commands: `epd-relay user add|passwd` and `epd-relay import`."""
+"""The panel's commands: `epd-relay user add|passwd`, `epd-relay import` and `epd-relay demo`."""
 import argparse
 import asyncio
 import getpass
@@ -10,6 +10,7 @@ from pathlib import Path
 from daemon.config import Config
 from daemon.db.stores import panel_store
 from panel import users
+from panel.demo import load_demo
 from panel.imports import import_file
 from panel.imports.report_text import report_lines
 
@@ -66,6 +67,17 @@ def _cmd_import(config: Config, args: argparse.Namespace) -> int:
     return asyncio.run(_import(config, args))
 
 
+async def _demo(config: Config, args: argparse.Namespace) -> int:
+    async with panel_store(config.storage) as db:
+        result = await load_demo(db, time.time())
+    print("\n".join(result.lines()))
+    return 0 if result.loaded else 1
+
+
+def _cmd_demo(config: Config, args: argparse.Namespace) -> int:
+    return asyncio.run(_demo(config, args))
+
+
 def add_commands(
     commands: argparse._SubParsersAction,
     with_config: Callable[[argparse.ArgumentParser, Handler], argparse.ArgumentParser],
@@ -75,6 +87,9 @@ def add_commands(
         "import", help="import personal accounts or monthly charges from CSV or XLSX (all or nothing)",
     ), _cmd_import)
     import_data.add_argument("file", type=Path, help="e.g. examples/accounts.csv; columns in examples/README.md")
+    with_config(commands.add_parser(
+        "demo", help="add the demo's organisations, accounts and July 2013 documents (again: nothing changes)",
+    ), _cmd_demo)
     users_parser = commands.add_parser("user", help="staff users of the panel")
     user_commands = users_parser.add_subparsers(dest="user_command", required=True)
     for name, help_text in (("add", "create a panel user"), ("passwd", "change a panel user's password")):

@@ -3,6 +3,7 @@ import re
 from collections.abc import Mapping
 
 from panel import validation
+from panel.documents.protection import PasswordRule
 from panel.organisations_store import FIELDS
 from panel.validation import Invalid
 
@@ -19,7 +20,7 @@ PRINTED = {
 
 
 def blank() -> dict[str, str]:
-    return {name: "" for name in FIELDS} | {"kind": "УК"}
+    return {name: "" for name in FIELDS} | {"kind": "УК", "pdf_password_rule": PasswordRule.OFF.value}
 
 
 def _text(form: Mapping, name: str) -> str:
@@ -45,6 +46,10 @@ def check(form: Mapping) -> tuple[dict[str, str], dict[str, str]]:
         errors["name"] = "Укажите наименование организации"
     if typed["kind"] not in KINDS:
         errors["kind"] = "Выберите вид организации: УК или ТСЖ"
+    if not typed["pdf_password_rule"]:      # a form from before the setting: no password
+        values["pdf_password_rule"] = PasswordRule.OFF.value
+    elif typed["pdf_password_rule"] not in set(PasswordRule):
+        errors["pdf_password_rule"] = "Выберите защиту паролем из списка"
     for name in FIELDS:
         if len(typed[name]) > MAX_LENGTH and name not in errors:
             errors[name] = f"Не более {MAX_LENGTH} символов"

@@ -7,7 +7,7 @@ from daemon.db.connect import Database
 FIELDS = (
     "name", "kind", "inn", "kpp", "bank_account", "bank_name", "bic", "corr_account",
     "address", "phone", "email", "site", "work_hours",
-    "centre_name", "centre_address", "centre_work_hours",
+    "centre_name", "centre_address", "centre_work_hours", "pdf_password_rule", "note",
 )
 
 
@@ -22,13 +22,14 @@ class OrganisationRow:
     kind: str
     inn: str
     kpp: str
+    note: str
     accounts: int
 
 
 async def list_organisations(db: Database) -> list[OrganisationRow]:
     """Every organisation by name, with how many personal accounts it serves."""
     rows = await db.fetchall(
-        "SELECT o.id, o.name, o.kind, o.inn, o.kpp,"
+        "SELECT o.id, o.name, o.kind, o.inn, o.kpp, o.note,"
         " (SELECT COUNT(*) FROM personal_accounts a WHERE a.organisation_id = o.id) AS accounts"
         " FROM organisations o ORDER BY o.name"
     )

@@ -25,7 +25,7 @@ EMAIL_NEEDED = (
 )
 TEXT_FIELDS = (
     "number", "code", "payer", "payer_on_document", "owner", "premises", "building",
-    "postal_address", "category", "housing_fund", "email", "phone",
+    "postal_address", "category", "housing_fund", "email", "phone", "capital_repair_number",
 )
 
 

@@ -8,7 +8,7 @@ FIELDS = (
     "number", "code", "payer", "payer_on_document", "owner", "organisation_id",
     "premises", "building", "postal_address", "total_area", "living_area",
     "registered", "residents", "category", "ownership_share", "housing_fund",
-    "opened", "closed", "delivery_method", "email", "phone",
+    "opened", "closed", "delivery_method", "email", "phone", "capital_repair_number",
 )
 
 

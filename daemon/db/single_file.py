@@ -99,7 +99,10 @@ def _copy(single: Path, targets: dict[Path, tuple[Schema, dict[str, str]]]) -> d
 
 
 def _copy_table(source: sqlite3.Connection, alias: str, new: str, old: str) -> int:
-    columns = ", ".join(row[1] for row in source.execute(f"PRAGMA {alias}.table_info({new})"))
+    # Columns added to a store since the split (e.g. panel/0002) are not in the single file:
+    # they keep their defaults.
+    had = {row[1] for row in source.execute(f"PRAGMA main.table_info({old})")}
+    columns = ", ".join(row[1] for row in source.execute(f"PRAGMA {alias}.table_info({new})") if row[1] in had)
     source.execute(f"INSERT INTO {alias}.{new} ({columns}) SELECT {columns} FROM main.{old}")
     (copied,) = source.execute(f"SELECT COUNT(*) FROM {alias}.{new}").fetchone()
     (expected,) = source.execute(f"SELECT COUNT(*) FROM main.{old}").fetchone()

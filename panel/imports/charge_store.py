@@ -17,7 +17,7 @@ from panel.validation import period_label
 CHUNK = 500
 DOCUMENT_FIELDS = (
     "advance", "last_payment_date", "last_payment_amount", "payments_counted_until",
-    "total_for_period", "total_with_advance",
+    "total_for_period", "total_with_advance", "debt_previous", "penalties",
 )
 HOUSE_FIELDS = ("common_property_area", "residents_in_house", "premises_area", "total_house_area")
 

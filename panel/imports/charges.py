@@ -2,7 +2,9 @@
 
 Lines keep the file order. Document columns (advance, totals, last payment) may be repeated
 on every line of a document, then they must agree, or given once. The period total, when
-given, must equal the sum of the line totals; when absent it is that sum.
+given, must equal the sum of the line totals; when absent it is that sum. The total with
+the advance, when absent, is the period total plus the debt of earlier periods and the
+penalties, less the advance, and never below zero.
 """
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -14,6 +16,8 @@ from panel.imports.values import RowParser, Stored, plain
 from panel.validation import format_money, period_label
 
 ZERO_MONEY = Decimal("0.00")
+# Owed besides the period's charges: added to what is paid when no total with the advance is given.
+OWED_BESIDES = ("debt_previous", "penalties")
 
 
 @dataclass
@@ -86,7 +90,8 @@ def _finish(document: Document, table: Table) -> list[RowError]:
     advance = Decimal(document.fields.get("advance") or ZERO_MONEY)
     document.fields.setdefault("advance", plain(advance))
     if not document.fields.get("total_with_advance"):
-        document.fields["total_with_advance"] = plain(max(ZERO_MONEY, total - advance))
+        owed = sum((Decimal(document.fields.get(name) or ZERO_MONEY) for name in OWED_BESIDES), ZERO_MONEY)
+        document.fields["total_with_advance"] = plain(max(ZERO_MONEY, total + owed - advance))
     return []
 
 

@@ -69,6 +69,8 @@ ACCOUNT_COLUMNS = (
     C("delivery_method", "Способ доставки платежного документа", K.DELIVERY, aliases=("Способ доставки",)),
     C("email", "Электронная почта", K.EMAIL, aliases=("E-mail", "Адрес электронной почты")),
     C("phone", "Телефон"),
+    C("capital_repair_number", "Номер лицевого счета для взносов на кап. ремонт",
+      aliases=("Номер лицевого счета для взносов на капитальный ремонт", "Лицевой счет для взносов на кап. ремонт")),
 )
 
 CHARGE_COLUMNS = (
@@ -86,10 +88,14 @@ CHARGE_COLUMNS = (
     C("amount_common", "Размер платы общедом. нужды", K.MONEY),
     C("charged", "Всего начислено", K.MONEY, aliases=("Всего начислено за расчетный период", "Начислено")),
     C("recalculation", "Перерасчеты", K.MONEY, aliases=("Перерасчеты всего", "Перерасчет")),
+    C("recalculation_reason", "Основание перерасчета", aliases=("Основания перерасчетов", "Основание перерасчетов")),
     C("benefits", "Льготы, субсидии", K.MONEY, aliases=("Льготы", "Льготы субсидии")),
     C("total", "Итого к оплате", K.MONEY, aliases=("Итого", "Итого по услуге"), required=True),
     C("total_individual", "Итого индив. потребл.", K.MONEY),
     C("total_common", "Итого общедом. нужды", K.MONEY),
+    C("instalment_payment", "Рассрочка: платеж за период", K.MONEY,
+      aliases=("Рассрочка платеж за период", "Сумма платы с учетом рассрочки платежа")),
+    C("instalment_interest", "Рассрочка: проценты", K.MONEY, aliases=("Рассрочка проценты", "Проценты за рассрочку")),
     C("norm_individual", "Норматив индив. потребл.", K.NUMBER),
     C("norm_common", "Норматив общедом. нужды", K.NUMBER),
     C("meter_individual", "Показания ИПУ", K.NUMBER, aliases=("Показания индив. приборов учета",)),
@@ -103,6 +109,9 @@ CHARGE_COLUMNS = (
     C("total_for_period", "Итого к оплате за расчетный период", K.MONEY,
       aliases=("Итого к оплате за расч. период", "Итого за период"), level=L.DOCUMENT),
     C("total_with_advance", "Итого к оплате с учетом аванса", K.MONEY, level=L.DOCUMENT),
+    C("debt_previous", "Задолженность за предыдущие периоды", K.MONEY,
+      aliases=("Задолженность", "Долг за предыдущие периоды"), level=L.DOCUMENT),
+    C("penalties", "Пени", K.MONEY, aliases=("Пени за период",), level=L.DOCUMENT),
     C("common_property_area", "Площадь помещений в общей собственности", K.AREA, level=L.HOUSE),
     C("residents_in_house", "Количество проживающих в доме", K.COUNT, aliases=("Проживающих в доме",), level=L.HOUSE),
     C("premises_area", "Площадь помещений (жилых и нежилых)", K.AREA, aliases=("Площадь помещений",), level=L.HOUSE),

@@ -4,6 +4,7 @@ import time
 from aiohttp import web
 
 from panel import keys, organisation_form
+from panel.documents.protection import PasswordRule
 from panel.organisations_store import (
     NameTaken,
     create_organisation,
@@ -29,6 +30,7 @@ def _card(request: web.Request, values: dict, errors: dict, *, organisation_id: 
         "values": values,
         "errors": errors,
         "kinds": list(organisation_form.KINDS.items()),
+        "password_rules": [(rule.value, rule.label) for rule in PasswordRule],
         "missing": organisation_form.missing_printed(values) if organisation_id and not errors else [],
         "saved": saved,
     }, status)

@@ -142,3 +142,38 @@ async def test_an_unknown_organisation_is_not_found(operator):
     assert (await operator.get("/organisations/999")).status == 404
     page = await operator.get("/organisations/new")
     assert (await operator.post("/organisations/999", ORGANISATION, page.csrf_token)).status == 404
+
+
+def selected(page, name: str) -> str:
+    select = re.search(rf'<select name="{name}".*?</select>', page.text, re.DOTALL)
+    assert select, f"no select {name}"
+    return re.search(r'<option value="([^"]*)" selected>', select[0])[1]
+
+
+async def test_the_pdf_password_is_off_by_default_and_chosen_from_a_few_rules(panel, operator):
+    new = await operator.get("/organisations/new")
+    assert selected(new, "pdf_password_rule") == "off"
+    for label in ("Без пароля", "Последние 4 цифры номера лицевого счета", "Последние 6 цифр номера лицевого счета"):
+        assert label in new.text
+    created = await create(operator)                       # a form without the field: off
+    path = created.path.split("?")[0]
+    assert selected(created, "pdf_password_rule") == "off"
+
+    page = await operator.submit(path, ORGANISATION | {"pdf_password_rule": "last_4_digits"})
+    assert page.path == path + "?saved=1"
+    assert selected(page, "pdf_password_rule") == "last_4_digits"
+    stored = await panel.relay.panel.db.fetchone("SELECT pdf_password_rule FROM organisations")
+    assert stored[0] == "last_4_digits"
+
+    wrong = await operator.submit(path, ORGANISATION | {"pdf_password_rule": "birthday"})
+    assert wrong.status == 400
+    assert field_error(wrong, "pdf_password_rule") == "Выберите защиту паролем из списка"
+    stored = await panel.relay.panel.db.fetchone("SELECT pdf_password_rule FROM organisations")
+    assert stored[0] == "last_4_digits"
+
+
+async def test_a_note_is_kept_and_shown_in_the_list(operator):
+    page = await create(operator, note="Демонстрационные реквизиты, вымышленные")
+    assert field_value(page, "note") == "Демонстрационные реквизиты, вымышленные"
+    listing = await operator.get("/organisations")
+    assert '<p class="hint">Демонстрационные реквизиты, вымышленные</p>' in listing.text

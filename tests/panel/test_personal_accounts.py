@@ -2,6 +2,8 @@
 import re
 from html import unescape
 
+from panel.imports import import_file
+from tests.panel.seed_tables import csv_bytes
 from tests.panel.test_organisations import ORGANISATION, field_error, field_value
 
 ACCOUNT = {
@@ -243,3 +245,21 @@ async def test_search_follows_edits_of_searched_fields_only(operator):
 async def test_an_id_too_large_for_the_database_is_not_found(operator):
     assert (await operator.get("/accounts/99999999999999999999999")).status == 404
     assert (await operator.get("/organisations/99999999999999999999999")).status == 404
+
+
+async def test_the_capital_repair_account_number_is_on_the_card(panel, operator):
+    report = await import_file(panel.relay.panel.db, csv_bytes([
+        ["Номер лицевого счета", "Плательщик", "Номер лицевого счета для взносов на кап. ремонт"],
+        ["000000001001", "Перматов Михаил Николаевич", "КР-000000001001"],
+    ]), "accounts.csv", 0)
+    assert report.applied, report.messages()
+    listing = await operator.get("/accounts")
+    path = re.search(r'href="(/accounts/\d+)"', listing.text)[1]
+    page = await operator.get(path)
+    assert "Номер лицевого счета для взносов на кап. ремонт" in page.text
+    assert field_value(page, "capital_repair_number") == "КР-000000001001"
+    edited = await operator.submit(path, ACCOUNT | {"capital_repair_number": " КР-2 "})
+    assert edited.path == path + "?saved=1"
+    assert field_value(edited, "capital_repair_number") == "КР-2"
+    cleared = await operator.submit(path, ACCOUNT)
+    assert field_value(cleared, "capital_repair_number") == ""
