@@ -18,6 +18,7 @@ _LINE_FIGURES = (
     "volume_individual", "volume_common", "tariff", "amount_individual", "amount_common", "charged",
     "recalculation", "benefits", "total", "total_individual", "total_common", "norm_individual",
     "norm_common", "meter_individual", "meter_common", "house_volume_individual", "house_volume_common",
+    "instalment_payment", "instalment_interest",
 )
 _RECIPIENT = (
     "name", "kind", "inn", "kpp", "bank_account", "bank_name", "bic", "corr_account", "address", "phone",
@@ -26,9 +27,9 @@ _RECIPIENT = (
 
 _DOCUMENTS = f"""
 SELECT d.id AS document_id, d.period, d.advance, d.last_payment_date, d.last_payment_amount,
-       d.payments_counted_until, d.total_for_period, d.total_with_advance,
+       d.payments_counted_until, d.total_for_period, d.total_with_advance, d.debt_previous, d.penalties,
        a.id AS account_id, a.number, a.payer, a.payer_on_document, a.postal_address, a.premises,
-       a.building, a.total_area, a.residents,
+       a.building, a.total_area, a.residents, a.capital_repair_number,
        {", ".join(f"COALESCE(o.{name}, '') AS o_{name}" for name in _RECIPIENT)},
        COALESCE(o.centre_name, '') AS centre_name, COALESCE(o.centre_address, '') AS centre_address,
        COALESCE(o.centre_work_hours, '') AS centre_work_hours
@@ -84,6 +85,7 @@ def _lines(connection: sqlite3.Connection, document_ids: list[int]) -> dict[int,
             service=row["service"], section=row["section"], unit=row["unit"],
             volume_individual_basis=row["volume_individual_basis"],
             volume_common_basis=row["volume_common_basis"],
+            recalculation_reason=row["recalculation_reason"],
             **{name: _decimal(row[name]) for name in _LINE_FIGURES},
         ))
     return found
@@ -124,6 +126,9 @@ def _document(row: sqlite3.Row, lines: Iterable[ChargeLine], house: HouseFacts |
         payments_counted_until=_date(row["payments_counted_until"]),
         total_for_period=Decimal(row["total_for_period"]),
         total_with_advance=Decimal(row["total_with_advance"]),
+        debt_previous=_decimal(row["debt_previous"]),
+        penalties=_decimal(row["penalties"]),
+        capital_repair_number=row["capital_repair_number"],
         lines=tuple(lines),
         house=house,
     )
