@@ -49,7 +49,7 @@ async def check_pop3(config: UpstreamPop3Config, username: str, password: str) -
         steps.append(StepResult(dialogue.step, False, Reason.CONNECTION_LOST, Facts(error=str(error))))
         return CheckReport(steps, ok=False)
     finally:
-        stream.close()
+        await stream.close_and_wait()
     return CheckReport(steps, ok=True)
 
 
