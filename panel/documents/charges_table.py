@@ -58,7 +58,7 @@ _HEADER_CELLS = (
     (18, 18, 2, 2, "на общедом. нужды"),
 )
 _NUMBERS = tuple(str(number) for number in range(1, 14)) + tuple(str(number) for number in range(1, 7))
-_LEFT, _CENTRE, _RIGHT = "l", "c", "r"
+MAX_LINES = 12  # of a service's name or unit; beyond, cut with "…"
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,10 @@ class Geometry:
     edges: tuple[float, ...]  # the 20 x positions of the column rules
     header: tuple[HeaderCell, ...]
     header_height: float      # without the numbers row
+    header_texts: tuple[tuple[float, float, str], ...]  # x, baseline below the header's top, text (bold)
+    number_texts: tuple[tuple[float, str], ...]         # x, text of the numbers row
+    outer_edges: tuple[float, float]                    # a section row's rules
+    total_edges: tuple[float, ...]                      # the total row's rules
 
     @property
     def left(self) -> float:
@@ -105,7 +109,16 @@ def geometry(left: float, width: float, fonts: Fonts) -> Geometry:
     offsets = [0.0, levels[0], levels[0] + levels[1], sum(levels)]
     header = tuple(HeaderCell(edges[first], edges[last + 1], offsets[top], offsets[bottom + 1], lines)
                    for first, last, top, bottom, lines in wrapped)
-    return Geometry(tuple(edges), header, sum(levels))
+    texts = []
+    for cell in header:
+        baseline = -first_baseline(-cell.top, cell.bottom - cell.top, len(cell.lines), HEADER_SIZE, HEADER_LEADING)
+        for line in cell.lines:
+            texts.append(((cell.left + cell.right - fonts.bold.width(line, HEADER_SIZE)) / 2, baseline, line))
+            baseline += HEADER_LEADING
+    numbers = tuple(((edges[index] + edges[index + 1] - fonts.regular.width(number, HEADER_SIZE)) / 2, number)
+                    for index, number in enumerate(_NUMBERS))
+    return Geometry(tuple(edges), header, sum(levels), tuple(texts), numbers, (edges[0], edges[-1]),
+                    (edges[0], *edges[10:]))
 
 
 def draw_header(page: PageWriter, table: Geometry, fonts: Fonts, top: float) -> float:
@@ -114,20 +127,15 @@ def draw_header(page: PageWriter, table: Geometry, fonts: Fonts, top: float) -> 
     page.shade(table.left, top - height, table.right - table.left, height)
     for cell in table.header:
         page.frame(cell.left, top - cell.bottom, cell.right - cell.left, cell.bottom - cell.top)
-        baseline = first_baseline(top - cell.top, cell.bottom - cell.top, len(cell.lines), HEADER_SIZE, HEADER_LEADING)
-        centre = (cell.left + cell.right) / 2
-        for line in cell.lines:
-            page.text_centred(centre, baseline, line, fonts.bold, HEADER_SIZE)
-            baseline -= HEADER_LEADING
+    for x, below, text in table.header_texts:
+        page.text(x, top - below, text, fonts.bold, HEADER_SIZE)
     numbers_top = top - table.header_height
     bottom = numbers_top - NUMBER_ROW_HEIGHT
     page.rule(table.left, bottom, table.right, bottom)
-    for index, number in enumerate(_NUMBERS):
-        left, right = table.edges[index], table.edges[index + 1]
-        page.rule(left, numbers_top, left, bottom)
-        page.text_centred((left + right) / 2, bottom + NUMBER_ROW_HEIGHT / 2 - 0.33 * HEADER_SIZE, number,
-                          fonts.regular, HEADER_SIZE)
-    page.rule(table.right, numbers_top, table.right, bottom)
+    page.column_rules(table.edges, numbers_top, bottom)
+    baseline = bottom + NUMBER_ROW_HEIGHT / 2 - 0.33 * HEADER_SIZE
+    for x, number in table.number_texts:
+        page.text(x, baseline, number, fonts.regular, HEADER_SIZE)
     return bottom
 
 
@@ -137,7 +145,7 @@ def draw_header(page: PageWriter, table: Geometry, fonts: Fonts, top: float) -> 
 class ServiceRow:
     lines: tuple[tuple[str, ...], ...]  # per column
     sizes: tuple[float, ...]
-    aligns: tuple[str, ...]
+    lefts: tuple[float, ...]            # where a single-line figure starts (right-aligned or centred)
     height: float
 
 
@@ -196,20 +204,27 @@ def _cell_height(lines: int) -> float:
 
 def service_row(line: ChargeLine, table: Geometry, fonts: Fonts) -> ServiceRow:
     texts = line_cells(line)
-    face = fonts.regular
-    lines, sizes, aligns = [], [], []
+    face, edges = fonts.regular, table.edges
+    lines, sizes, lefts = [], [], []
     for index, text in enumerate(texts):
-        inner = table.edges[index + 1] - table.edges[index] - 2 * PADDING
+        left, right = edges[index] + PADDING, edges[index + 1] - PADDING
         if index < 2:  # the service and its unit wrap
-            lines.append(tuple(wrap(text, face, BODY_SIZE, inner)))
+            lines.append(tuple(wrap(text, face, BODY_SIZE, right - left, max_lines=MAX_LINES)))
             sizes.append(BODY_SIZE)
-            aligns.append(_LEFT if index == 0 else _CENTRE)
+            lefts.append(left)
+        elif text:
+            width = face.width(text, BODY_SIZE)
+            size = BODY_SIZE if width <= right - left else BODY_SIZE * (right - left) / width
+            width = width * size / BODY_SIZE
+            lines.append((text,))
+            sizes.append(size)
+            lefts.append((left + right - width) / 2 if text == NOT_APPLICABLE else right - width)
         else:
-            lines.append((text,) if text else ())
-            sizes.append(fitting_size(text, face, BODY_SIZE, inner))
-            aligns.append(_CENTRE if text == NOT_APPLICABLE else _RIGHT)
+            lines.append(())
+            sizes.append(BODY_SIZE)
+            lefts.append(left)
     height = _cell_height(max(len(lines[0]), len(lines[1])))
-    return ServiceRow(tuple(lines), tuple(sizes), tuple(aligns), height)
+    return ServiceRow(tuple(lines), tuple(sizes), tuple(lefts), height)
 
 
 def section_row(title: str, table: Geometry, fonts: Fonts) -> SectionRow:
@@ -247,37 +262,32 @@ def draw_row(page: PageWriter, row: Row, table: Geometry, fonts: Fonts, top: flo
     edges = table.edges
     page.rule(edges[0], bottom, edges[-1], bottom)
     if isinstance(row, SectionRow):
-        page.rule(edges[0], top, edges[0], bottom)
-        page.rule(edges[-1], top, edges[-1], bottom)
+        page.column_rules(table.outer_edges, top, bottom)
         baseline = first_baseline(top, row.height, len(row.lines), BODY_SIZE)
         for text in row.lines:
             page.text(edges[0] + PADDING, baseline, text, fonts.bold, BODY_SIZE)
             baseline -= BODY_LEADING
         return bottom
     if isinstance(row, TotalRow):
-        for index in (0, *range(10, COLUMNS + 1)):
-            page.rule(edges[index], top, edges[index], bottom)
+        page.column_rules(table.total_edges, top, bottom)
         baseline = first_baseline(top, row.height, 1, BODY_SIZE)
         page.text(edges[0] + PADDING, baseline, TOTAL_LABEL, fonts.bold, BODY_SIZE)
         page.text_right(edges[11] - PADDING, baseline, row.amount, fonts.bold, row.size)
         return bottom
-    for index in range(COLUMNS + 1):
-        page.rule(edges[index], top, edges[index], bottom)
+    page.column_rules(edges, top, bottom)
     face = fonts.regular
     for index, lines in enumerate(row.lines):
         if not lines:
             continue
         size = row.sizes[index]
-        left, right = edges[index] + PADDING, edges[index + 1] - PADDING
         baseline = first_baseline(top, row.height, len(lines), size)
-        align = row.aligns[index]
+        if index == 1:  # the unit, centred
+            for text in lines:
+                page.text_centred((edges[1] + edges[2]) / 2, baseline, text, face, size)
+                baseline -= BODY_LEADING
+            continue
         for text in lines:
-            if align == _RIGHT:
-                page.text_right(right, baseline, text, face, size)
-            elif align == _CENTRE:
-                page.text_centred((left + right) / 2, baseline, text, face, size)
-            else:
-                page.text(left, baseline, text, face, size)
+            page.text(row.lefts[index], baseline, text, face, size)
             baseline -= BODY_LEADING
     return bottom
 

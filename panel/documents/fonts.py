@@ -93,6 +93,10 @@ class Face:
     # Text -> its (subset, hex codes) runs, valid in every document seeded with the alphabet.
     codes: dict[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
 
+    @functools.cached_property
+    def letters(self) -> frozenset[str]:
+        return frozenset(self.alphabet)
+
     def width(self, text: str, size: float) -> float:
         return instanceStringWidthTTF(self.font, text, size)
 
