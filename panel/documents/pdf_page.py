@@ -16,7 +16,7 @@ from reportlab.pdfgen.canvas import Canvas
 from panel.documents.fonts import Face, Fonts
 
 LINE_WIDTH = 0.5
-_CODES_KEPT = 20_000  # texts per face and process whose codes are remembered
+_CODES_KEPT = 4096  # texts per face and process whose codes are remembered (about 1 MB)
 
 
 class TextCodes:
