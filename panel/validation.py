@@ -223,6 +223,14 @@ def format_decimal(value: Decimal | int) -> str:
     return f"{sign}{_grouped(whole)}" + (f",{fraction}" if fraction else "")
 
 
+def format_rate(value: Decimal | int) -> str:
+    """A tariff as printed: kopecks at least, more places where it has them: "15,90", "13,50", "4,1234"."""
+    number = _require_decimal(value)
+    if number.as_tuple().exponent >= -2:  # whole kopecks (or fewer places): money
+        return format_money(number)
+    return format_decimal(number)
+
+
 # --- Periods and dates ------------------------------------------------------------------------
 
 def _checked_period(year: int, month: int, text: str) -> str:
@@ -254,6 +262,11 @@ def period_label(value: str) -> str:
         raise Invalid(f"Неверный период: «{value}»")
     _checked_period(int(match[1]), int(match[2]), value)
     return f"{MONTHS[int(match[2]) - 1]} {match[1]}"
+
+
+def format_date(value: datetime.date) -> str:
+    """The Russian way: "10.05.2013"."""
+    return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
 
 
 def date_value(text: str) -> str:

@@ -1,4 +1,5 @@
 """Requisites with their control digits, e-mail, money, periods and dates."""
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -171,6 +172,18 @@ def test_format_money_refuses_floats():
 ])
 def test_format_decimal(value, text):
     assert validation.format_decimal(value) == text
+
+
+@pytest.mark.parametrize("value, text", [
+    (Decimal("15.9"), "15,90"), (Decimal("13.50"), "13,50"), (Decimal("4.1234"), "4,1234"),
+    (Decimal("2.8820"), "2,882"), (Decimal("3"), "3,00"), (Decimal("1234.5"), "1 234,50"), (Decimal("-1.25"), "-1,25"),
+])
+def test_format_rate_keeps_at_least_kopecks(value, text):
+    assert validation.format_rate(value) == text
+
+
+def test_format_date():
+    assert validation.format_date(datetime.date(2013, 5, 10)) == "10.05.2013"
 
 
 @pytest.mark.parametrize("text", ["2013-07", "07.2013", "7.2013", "Июль 2013", "июль 2013 г.", "июля 2013",
