@@ -12,6 +12,7 @@ from daemon.config import Config, ConfigHolder
 from daemon.db.connect import Database
 from daemon.secretbox import SecretBox
 from panel import keys
+from panel.documents.printing import Printing
 from panel.jobs import JobPool
 from panel.middlewares import csrf, error_pages, security_headers, sessions
 from panel.routes import setup_routes
@@ -35,6 +36,8 @@ def create_app(
     app[keys.RELAY_DB] = relay_db
     app[keys.BOX] = box
     app[keys.JOBS] = JobPool()
+    storage = settings.current.storage
+    app[keys.PRINTING] = Printing(app[keys.JOBS], storage.panel_database, storage.dir / "print")
     app.on_cleanup.append(_close_jobs)
     app[keys.SECURE_COOKIES] = secure_cookies
     app[keys.TEMPLATES] = environment()
@@ -43,6 +46,7 @@ def create_app(
 
 
 async def _close_jobs(app: web.Application) -> None:
+    await app[keys.PRINTING].close()
     await app[keys.JOBS].close()
 
 

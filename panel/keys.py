@@ -5,6 +5,7 @@ from aiohttp import web
 from daemon.config import ConfigHolder
 from daemon.db.connect import Database
 from daemon.secretbox import SecretBox
+from panel.documents.printing import Printing
 from panel.jobs import JobPool
 from panel.login_sessions import LoginSession
 
@@ -14,6 +15,7 @@ PANEL_DB = web.AppKey("panel_db", Database)  # the panel's own store
 RELAY_DB = web.AppKey("relay_db", Database)
 BOX = web.AppKey("box", SecretBox)
 JOBS = web.AppKey("jobs", JobPool)  # CPU-heavy work, off the relay's process
+PRINTING = web.AppKey("printing", Printing)  # «На принтер» jobs and their files
 SECURE_COOKIES = web.AppKey("secure_cookies", bool)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 SESSION = web.RequestKey("session", LoginSession | None)  # set for every request; None before login

@@ -42,6 +42,14 @@ async def choices(db: Database) -> list[tuple[int, str]]:
     return [(row["id"], row["name"]) for row in rows]
 
 
+async def find_organisation(db: Database, text: str) -> tuple[int, str] | None:
+    """(id, name) of the organisation a command line names: its exact name, or its id."""
+    row = await db.fetchone("SELECT id, name FROM organisations WHERE name = ?", (text,))
+    if row is None and text.isascii() and text.isdigit():
+        row = await db.fetchone("SELECT id, name FROM organisations WHERE id = ?", (int(text),))
+    return (row["id"], row["name"]) if row else None
+
+
 async def get_organisation(db: Database, organisation_id: int) -> dict[str, str] | None:
     row = await db.fetchone(
         f"SELECT id, {', '.join(FIELDS)} FROM organisations WHERE id = ?", (organisation_id,)

@@ -37,6 +37,11 @@ def setup_routes(app: web.Application) -> None:
     router.add_post("/mail-account", mail_account.save, name="mail_account_save")
     router.add_post("/mail-account/check", mail_account.check, name="mail_account_check")
     router.add_get("/documents", documents.report, name="documents")
+    router.add_get(r"/documents/{period:\d{4}-\d{2}}/{account:\d{1,18}}.pdf", documents.document_pdf,
+                   name="document_pdf")
+    router.add_post("/documents/print", documents.print_selection, name="documents_print")
+    router.add_get(r"/documents/print/{job:[0-9a-f]{16}}", documents.print_job, name="print_job")
+    router.add_get(r"/documents/print/{job:[0-9a-f]{16}}.pdf", documents.print_file, name="print_file")
     router.add_get("/import", imports.page, name="data_import")  # "import" is a keyword: aiohttp refuses it
     router.add_post("/import", imports.upload, name="data_import_upload")
     router.add_get("/users", users.users, name="users")

@@ -1,4 +1,5 @@
-"""The monthly «Платежный документ» as a PDF: `render_pdf` for one, `render_batch` for a pool.
+"""The monthly «Платежный документ» as a PDF: `render_pdf` for one, `render_batch` for a pool,
+`render_many` for several in one file.
 
 A4 landscape (the charges table has 19 columns): the head with the payer, the payment
 details, the totals and the ГОСТ Р 56042-2014 QR code; the charges table, which flows
@@ -88,8 +89,44 @@ def render_pdf(document: PaymentDocument) -> bytes:
         return _render(document)
 
 
+def render_many(documents: list[PaymentDocument]) -> bytes:
+    """Several documents in one PDF, each from a new page, the fonts embedded once: what is
+    printed («На принтер») is far smaller than the documents' own files joined."""
+    with _binary_streams():
+        face_set = fonts()
+        buffer = io.BytesIO()
+        canvas = _canvas(buffer, face_set)
+        canvas.setTitle(f"Платежные документы: {len(documents)}")
+        canvas.setSubject("Платежные документы")
+        codes = TextCodes(canvas, face_set)
+        for document in documents:
+            _draw(document, canvas, codes, face_set)
+        canvas.save()
+        return buffer.getvalue()
+
+
 def _render(document: PaymentDocument) -> bytes:
     face_set = fonts()
+    buffer = io.BytesIO()
+    canvas = _canvas(buffer, face_set)
+    canvas.setTitle(f"{document_title(document)} Лицевой счет {one_line(document.account_number)}")
+    canvas.setSubject("Платежный документ")
+    canvas.setAuthor(one_line(document.recipient.name))
+    _draw(document, canvas, TextCodes(canvas, face_set), face_set)
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _canvas(buffer: io.BytesIO, face_set: Fonts) -> Canvas:
+    # The initial font is ours: otherwise reportlab sets Helvetica on every page, a font not embedded.
+    canvas = Canvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1, invariant=1,
+                    initialFontName=face_set.regular.name)
+    canvas.setCreator("epd-relay")
+    return canvas
+
+
+def _draw(document: PaymentDocument, canvas: Canvas, codes: TextCodes, face_set: Fonts) -> None:
+    """The document's pages, from the canvas's next page on."""
     left, width, top = MARGIN, PAGE_WIDTH - 2 * MARGIN, PAGE_HEIGHT - MARGIN
     table = charges_table.geometry(left, width, face_set)
     head = document_head(document, _symbol(document), left, width, face_set)
@@ -97,16 +134,6 @@ def _render(document: PaymentDocument) -> bytes:
     items = [_row_item(row, table, face_set) for row in rows] + foot_items(document, left, width, face_set)
     pages = paginate(items, _table_header(document, table, face_set), first_top=top - head.height - GAP,
                      next_top=top - 2 * TITLE_LEADING, bottom=MARGIN + FOOTER_HEIGHT)
-
-    buffer = io.BytesIO()
-    # The initial font is ours: otherwise reportlab sets Helvetica on every page, a font not embedded.
-    canvas = Canvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1, invariant=1,
-                    initialFontName=face_set.regular.name)
-    canvas.setTitle(f"{document_title(document)} Лицевой счет {one_line(document.account_number)}")
-    canvas.setSubject("Платежный документ")
-    canvas.setAuthor(one_line(document.recipient.name))
-    canvas.setCreator("epd-relay")
-    codes = TextCodes(canvas, face_set)
     for number, placed_items in enumerate(pages, start=1):
         page = PageWriter(canvas, codes)
         if number == 1:
@@ -118,8 +145,6 @@ def _render(document: PaymentDocument) -> bytes:
         for placed in placed_items:
             placed.item.draw(page, placed.top)
         page.finish()
-    canvas.save()
-    return buffer.getvalue()
 
 
 def render_batch(documents: list[PaymentDocument]) -> list[bytes]:
