@@ -2,12 +2,14 @@
 
 Log in as the first admin, set up «Системная учетная запись» from a preset and check it
 against a TLS provider made in the test, import the seed's accounts and charges, see the
-organisation, open the account's card and see «Способ доставки платежного документа».
+organisation, open the account's card and see «Способ доставки платежного документа», form
+the «Платежный документ» report, open a document as PDF and print the period («На принтер»).
 Every page visited is saved under test-output/screenshots/<test name>/.
 """
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -146,6 +148,39 @@ async def open_the_seed_account_card(walk: Walk) -> None:
     await walk.look("account-card")
 
 
+async def form_the_payment_document_report(walk: Walk) -> None:
+    """«Платежный документ»: the period, «Сформировать», a document as PDF, «На принтер»."""
+    page, expect = walk.page, walk.expect
+    account = SEED["account"]
+    await walk.go_to("Платежный документ", "/documents")
+    await expect(page.get_by_label("Период").locator("option:checked")).to_have_text(SEED["period_label"])
+    await walk.look("documents")
+    await page.get_by_role("button", name="Сформировать").click()
+    await expect(page.get_by_role("status")).to_contain_text("Документов: 1; к оплате всего: 0,00 руб.")
+    row = page.get_by_role("row").filter(has_text=account["number"])
+    await expect(row).to_contain_text("2 447,90")
+    await expect(row).to_contain_text(account["delivery_method_label"])
+    await walk.look("documents-formed")
+
+    async with page.context.expect_page() as opened:
+        await row.get_by_role("link", name="PDF").click()
+    preview = await opened.value
+    response = await preview.request.get(preview.url)
+    assert response.headers["content-type"] == "application/pdf"
+    assert (await response.body()).startswith(b"%PDF-")
+    await preview.close()
+
+    await page.get_by_role("button", name="На принтер").click()
+    await page.wait_for_url(re.compile(r"/documents/print/[0-9a-f]{16}$"))
+    await expect(page.get_by_role("status")).to_contain_text("Файл готов. Документов: 1")
+    await walk.look("print-ready")
+    async with page.expect_download() as downloading:
+        await page.get_by_role("link", name="Скачать PDF для печати").click()
+    download = await downloading.value
+    assert download.suggested_filename == f"EPD_{SEED['period']}_print.pdf"
+    assert Path(await download.path()).read_bytes().startswith(b"%PDF-")
+
+
 async def log_out(walk: Walk) -> None:
     page, expect = walk.page, walk.expect
     await page.get_by_role("button", name="Выйти").click()
@@ -164,4 +199,5 @@ async def test_staff_walk_through_the_manual(
     await import_seed(walk)
     await see_the_seed_organisation(walk)
     await open_the_seed_account_card(walk)
+    await form_the_payment_document_report(walk)
     await log_out(walk)
