@@ -1,5 +1,6 @@
 """Queue rows and their states; every state change goes through a function named after it."""
 import enum
+import re
 import secrets
 import sqlite3
 import time
@@ -75,6 +76,19 @@ def _event(tx: sqlite3.Connection, message_id: str, now: float, state: MessageSt
     )
 
 
+_MESSAGE_ID = re.compile(rb"(?im)^message-id:[ \t]*([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)")
+_ANGLE_ADDR = re.compile(rb"<[^<>\s]+>")
+
+
+def message_id_of(content: bytes) -> str:
+    """The Message-ID of a message as sent ("<...>"), or "" when its header has none."""
+    end = content.find(b"\r\n\r\n")
+    header = content if end < 0 else content[:end + 2]
+    field = _MESSAGE_ID.search(header)
+    token = _ANGLE_ADDR.search(field[1]) if field else None
+    return token[0].decode("ascii", "replace") if token else ""
+
+
 def new_queue_id() -> str:
     """Time-ordered, unique, short enough to read aloud over the phone."""
     return f"{int(time.time() * 1000):011X}{secrets.token_hex(3).upper()}"
@@ -95,12 +109,13 @@ async def insert_message(
     now: float,
 ) -> None:
     """Queue a message durably: when this returns, the 250 may be given."""
+    message_id = message_id_of(content)
 
     def insert(tx: sqlite3.Connection) -> None:
         tx.execute(
-            "INSERT INTO messages (id, state, account, sender, size, received_at,"
-            " next_attempt_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (queue_id, MessageState.QUEUED, account, sender, len(content), now, now, now),
+            "INSERT INTO messages (id, state, account, sender, size, received_at, message_id,"
+            " next_attempt_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (queue_id, MessageState.QUEUED, account, sender, len(content), now, message_id, now, now),
         )
         tx.executemany(
             "INSERT INTO recipients (message_id, address, state, updated_at) VALUES (?, ?, ?, ?)",
@@ -296,3 +311,60 @@ async def count_by_state(db: Database) -> dict[MessageState, int]:
 async def note_bounce(db: Database, queue_id: str, now: float, detail: str) -> None:
     """A bounce was written for a failed message's sender."""
     await db.write(lambda tx: _event(tx, queue_id, now, Event.BOUNCED, detail))
+
+
+@dataclass(frozen=True)
+class RecipientRecord:
+    address: str
+    state: RecipientState
+    reply_code: int | None
+    reply_text: str
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    """What became of a queued message, for a sender that keeps its own journal."""
+
+    queue_id: str
+    message_id: str
+    state: MessageState
+    reason: str
+    next_attempt_at: float
+    updated_at: float
+    recipients: tuple[RecipientRecord, ...]
+
+
+async def records(db: Database, queue_ids: Collection[str]) -> dict[str, MessageRecord]:
+    """The messages of these queue ids (those still known), by queue id."""
+    return await _records(db, "m.id", list(queue_ids))
+
+
+async def records_by_message_id(db: Database, message_ids: Collection[str]) -> dict[str, MessageRecord]:
+    """The messages accepted with these Message-IDs, by Message-ID (the latest where several)."""
+    found = await _records(db, "m.message_id", [mid for mid in message_ids if mid])
+    return {record.message_id: record for record in sorted(found.values(), key=lambda r: r.updated_at)}
+
+
+async def _records(db: Database, column: str, keys: list[str]) -> dict[str, MessageRecord]:
+    found: dict[str, MessageRecord] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        rows = await db.fetchall(
+            "SELECT m.id, m.message_id, m.state, m.reason, m.next_attempt_at, m.updated_at,"
+            " r.address, r.state AS recipient_state, r.reply_code, r.reply_text"
+            f" FROM messages m JOIN recipients r ON r.message_id = m.id WHERE {column} IN"
+            f" ({', '.join('?' * len(chunk))}) ORDER BY m.id, r.id",
+            chunk,
+        )
+        grouped: dict[str, list] = {}
+        for row in rows:
+            grouped.setdefault(row["id"], []).append(row)
+        for queue_id, group in grouped.items():
+            first = group[0]
+            found[queue_id] = MessageRecord(
+                queue_id, first["message_id"], MessageState(first["state"]), first["reason"],
+                first["next_attempt_at"], first["updated_at"],
+                tuple(RecipientRecord(r["address"], RecipientState(r["recipient_state"]), r["reply_code"],
+                                      r["reply_text"]) for r in group),
+            )
+    return found

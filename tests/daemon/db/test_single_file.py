@@ -6,7 +6,6 @@ from contextlib import closing
 from daemon.db.connect import opened
 from daemon.db.migrate import Schema, migrate, migrations
 from daemon.db.single_file import KEPT_SUFFIX, PANEL_TABLES, RELAY_TABLES
-from daemon.queue import messages
 from daemon.secretbox import SecretBox
 from panel.users import Role, add_user
 from tests.conftest import PASSWORD, SENDER, message
@@ -19,15 +18,21 @@ async def make_single_file(config) -> None:
     storage.dir.mkdir(parents=True)
     box = SecretBox.open_or_create(storage.key_file)
     async with opened(storage.single_database, Schema.SINGLE_FILE) as db:
-        await messages.insert_message(
-            db, queue_id="WAITING1", account=SENDER, sender=SENDER, recipients=["resident@example.ru"],
-            content=message(), now=time.time() - 60,
-        )
-        await messages.insert_message(
-            db, queue_id="SENT2", account=SENDER, sender=SENDER, recipients=["other@example.ru"],
-            content=b"", now=100.0,
-        )
-        await db.execute("UPDATE messages SET state = 'delivered' WHERE id = 'SENT2'")
+        # Queued as that version queued them (today's queue writes columns it never had).
+        for queue_id, state, recipient, content, at in (
+            ("WAITING1", "queued", "resident@example.ru", message(), time.time() - 60),
+            ("SENT2", "delivered", "other@example.ru", None, 100.0),
+        ):
+            await db.execute(
+                "INSERT INTO messages (id, state, account, sender, size, received_at, next_attempt_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (queue_id, state, SENDER, SENDER, len(content or b""), at, at, at),
+            )
+            await db.execute(
+                "INSERT INTO recipients (message_id, address, state, updated_at) VALUES (?, ?, ?, ?)",
+                (queue_id, recipient, "pending" if content else "delivered", at),
+            )
+            if content:
+                await db.execute("INSERT INTO message_contents (message_id, content) VALUES (?, ?)", (queue_id, content))
         await db.execute(
             "INSERT INTO accounts (username, address, password_encrypted, created_at) VALUES (?, ?, ?, 0)",
             (SENDER, SENDER, box.encrypt(PASSWORD)),
