@@ -31,7 +31,6 @@ from panel import service as panel_service
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CAPTURE_LOGIN = "relay@localhost"
 # Longest line a POP3 or tunnel client may send before a newline (StreamReader limit).
 LINE_LIMIT = 64 * 1024
 # A stop (SIGTERM, or delivery failing) that has not finished in this long has hung: a
@@ -202,7 +201,7 @@ async def _ensure_capture_account(db: Database, config: Config, now: float) -> N
     """The embedded default needs a login: make one on first start and say where its password is."""
     if await logins.count_logins(db):
         return
-    login = config.upstream_smtp.username or DEFAULT_CAPTURE_LOGIN
+    login = logins.capture_login(config)
     password = secrets.token_urlsafe(12)
     await logins.save_login(
         db, login, address=logins.default_address(login), now=now, local_password=password

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from daemon.provider.mail_account import STANDARD_PORTS, MailAccount
+from daemon.provider.mail_account import STANDARD_PORTS, MailAccount, limits_for_host
 from panel import validation
 
 
@@ -19,6 +19,7 @@ class Preset:
     smtp_host: str
     pop3_host: str
     hint: str
+    per_day: int = 0  # 0: the provider's default (daemon.provider.mail_account.PROVIDER_LIMITS)
 
 
 PRESETS = {
@@ -41,8 +42,15 @@ PRESETS = {
             " в аккаунте Google, затем создайте пароль приложения. Для получения включите POP в настройках"
             " Gmail («Пересылка и POP/IMAP»).",
         ),
+        Preset(
+            "workspace", "Google Workspace", "smtp.gmail.com", "pop.gmail.com",
+            "Google Workspace: как Gmail, пароль приложения. Лимит отправки — 2000 писем за 24 часа"
+            " (500 для пробного аккаунта).",
+            per_day=2000,
+        ),
     )
 }
+MAX_PER_MINUTE, MAX_PER_DAY = 1000, 100_000
 
 MAX_TEXT = 200
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$", re.IGNORECASE)
@@ -68,6 +76,8 @@ class Typed:
     smtp_username: str = ""
     use_for_sending: bool = True
     use_for_receiving: bool = False
+    per_minute: str = ""
+    per_day: str = ""
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -77,14 +87,14 @@ _CHECKBOXES = (
 )
 _TEXTS = (
     "title", "sender_name", "address", "username", "pop3_host", "pop3_port",
-    "smtp_host", "smtp_port", "smtp_username",
+    "smtp_host", "smtp_port", "smtp_username", "per_minute", "per_day",
 )
 
 
 def typed_from_account(account: MailAccount) -> Typed:
     values = {name: getattr(account, name) for name in (*_CHECKBOXES, *_TEXTS)}
-    values["pop3_port"] = str(account.pop3_port)
-    values["smtp_port"] = str(account.smtp_port)
+    for name in ("pop3_port", "smtp_port", "per_minute", "per_day"):
+        values[name] = str(getattr(account, name))
     return Typed(**values)
 
 
@@ -100,12 +110,14 @@ def typed_from_form(form: Mapping[str, object]) -> Typed:
 
 
 def with_preset(typed: Typed, preset: Preset) -> Typed:
-    """Hosts, implicit TLS and their standard ports; the login and address stay as typed."""
+    """Hosts, implicit TLS and their standard ports, the provider's limits; the login and
+    address stay as typed."""
+    per_minute, per_day = limits_for_host(preset.smtp_host)
     return replace(
         typed,
         smtp_host=preset.smtp_host, smtp_secure=True, smtp_port=str(STANDARD_PORTS["smtp", True]),
         pop3_host=preset.pop3_host, pop3_secure=True, pop3_port=str(STANDARD_PORTS["pop3", True]),
-        smtp_auth_as_pop3=True,
+        smtp_auth_as_pop3=True, per_minute=str(per_minute), per_day=str(preset.per_day or per_day),
     )
 
 
@@ -143,6 +155,12 @@ def _port(text: str) -> tuple[int | None, str | None]:
     return int(text), None
 
 
+def _limit(text: str, most: int) -> tuple[int | None, str | None]:
+    if not text.isascii() or not text.isdigit() or int(text) > most:
+        return None, f"Целое число от 0 до {most} (0 — без ограничения), а не «{text}»"
+    return int(text), None
+
+
 def validate(typed: Typed) -> MailAccount | None:
     """The account to save, or None with typed.errors filled in."""
     errors = typed.errors
@@ -177,6 +195,13 @@ def validate(typed: Typed) -> MailAccount | None:
         ports[protocol], problem = _port(getattr(typed, f"{protocol}_port"))
         if problem:
             errors[f"{protocol}_port"] = problem
+    limits = {}
+    defaults = dict(zip(("per_minute", "per_day"), limits_for_host(typed.smtp_host)))
+    for name, most in (("per_minute", MAX_PER_MINUTE), ("per_day", MAX_PER_DAY)):
+        text = getattr(typed, name) or str(defaults[name])  # empty: the provider's published limit
+        limits[name], problem = _limit(text, most)
+        if problem:
+            errors[name] = problem
     if errors:
         return None
     return MailAccount(
@@ -195,4 +220,5 @@ def validate(typed: Typed) -> MailAccount | None:
         smtp_username="" if typed.smtp_auth_as_pop3 else typed.smtp_username,
         use_for_sending=typed.use_for_sending,
         use_for_receiving=typed.use_for_receiving,
+        **limits,
     )

@@ -2,6 +2,7 @@
 import asyncio
 from dataclasses import dataclass
 
+from daemon.config import Config
 from daemon.db.connect import Database
 from daemon.secretbox import SecretBox, hash_password, password_matches
 
@@ -12,6 +13,14 @@ class Login:
     address: str
     has_stored_password: bool
     has_local_password: bool
+
+
+CAPTURE_LOGIN = "relay@localhost"  # made at the first start without an upstream
+
+
+def capture_login(config: Config) -> str:
+    """The login clients use while mail is captured locally (no upstream configured)."""
+    return config.upstream_smtp.username or CAPTURE_LOGIN
 
 
 def default_address(username: str) -> str:

@@ -35,8 +35,21 @@ STANDARD_PORTS = {
 _COLUMNS = (
     "title", "sender_name", "address", "username", "remember_password",
     "pop3_host", "pop3_port", "pop3_secure", "smtp_host", "smtp_port", "smtp_secure",
-    "smtp_auth_as_pop3", "smtp_username", "use_for_sending", "use_for_receiving",
+    "smtp_auth_as_pop3", "smtp_username", "use_for_sending", "use_for_receiving", "per_minute", "per_day",
 )
+
+# Messages the monthly mailing hands over (a minute, any 24 hours) unless the account says
+# otherwise, from the providers' published limits: Yandex 500 a day per mailbox
+# (yandex.com/support/mail/web/letter/create/send-many-letters.html), Gmail 500, Google
+# Workspace 2,000 (support.google.com/a/answer/166852, a rolling day). Mail.ru publishes
+# no figure: 300 is a cautious guess. Nobody publishes a per-minute figure: 20 keeps a
+# month's mailing from looking like a burst.
+DEFAULT_LIMITS = (20, 500)
+PROVIDER_LIMITS = {
+    "smtp.yandex.ru": (20, 500),
+    "smtp.mail.ru": (20, 300),
+    "smtp.gmail.com": (20, 500),
+}
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,8 @@ class MailAccount:
     smtp_username: str     # used when smtp_auth_as_pop3 is off
     use_for_sending: bool
     use_for_receiving: bool
+    per_minute: int = DEFAULT_LIMITS[0]  # the mailing's pace; 0: no limit
+    per_day: int = DEFAULT_LIMITS[1]
 
     @property
     def smtp_login(self) -> str:
@@ -86,6 +101,8 @@ def from_config(config: Config) -> MailAccount:
         smtp_username="",
         use_for_sending=True,
         use_for_receiving=pop3.enabled,
+        per_minute=limits_for_host(smtp.host)[0],
+        per_day=limits_for_host(smtp.host)[1],
     )
 
 
@@ -205,3 +222,17 @@ def install_reloaded(settings: ConfigHolder, file_config: Config) -> Pending:
 def pending(settings: ConfigHolder) -> Pending:
     """What of the saved settings the running relay does not use yet."""
     return keep_modes(settings.overlay(settings.file), settings.current)[1]
+
+
+def limits_for_host(host: str) -> tuple[int, int]:
+    return PROVIDER_LIMITS.get(host.lower(), DEFAULT_LIMITS)
+
+
+def sending_limits(account: MailAccount | None, config: Config) -> tuple[int, int]:
+    """(per minute, per day) for the monthly mailing: the saved account's, or by the provider.
+    Mail captured locally goes nowhere: no limit."""
+    if account is not None:
+        return account.per_minute, account.per_day
+    if config.upstream_smtp.captures_locally:
+        return 0, 0
+    return limits_for_host(config.upstream_smtp.host)

@@ -368,3 +368,16 @@ async def test_restart_then_delivery_with_the_remembered_password(capture_panel,
     assert code == 250
     received = await upstream.wait_for(1)
     assert received[0].login == SENDER
+
+
+# --- Sending limits ---------------------------------------------------------------------------
+
+async def test_sending_limits_come_from_the_preset_and_are_saved(admin, panel):
+    page = await admin.submit(PAGE, {**account_form(465), "preset": "workspace"})
+    assert 'name="per_day" value="2000"' in page.text and 'name="per_minute" value="20"' in page.text
+    await admin.submit(PAGE, account_form(465, per_minute="5", per_day="150"))
+    saved = await mail_account.load(panel.relay.db)
+    assert (saved.per_minute, saved.per_day) == (5, 150)
+    page = await admin.submit(PAGE, account_form(465, per_day="много"))
+    assert page.status == 400 and "Целое число от 0 до 100000 (0 — без ограничения), а не «много»" in text_of(page)
+    assert (await mail_account.load(panel.relay.db)).per_day == 150
