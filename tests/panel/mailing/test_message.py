@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from pypdf import PasswordType, PdfReader
 
+from daemon.queue import messages
 from panel.documents.protection import NoPassword, PasswordRule
 from panel.documents.render import render_pdf
 from panel.mailing.message import Letter, compose, new_message_id, organisation_title
@@ -260,10 +261,13 @@ async def test_the_relay_takes_the_letter_and_the_provider_gets_it_unchanged(pdf
                                                                             start_relay):
     relay = await start_relay(make_config(upstream))
     letter = seed_letter(pdf, password_rule=PasswordRule.LAST_6_DIGITS)
-    content = compose(letter, new_message_id(letter.sender_domain, period="2013-07",
-                                             account_number="000000001001"), DATE)
+    message_id = new_message_id(letter.sender_domain, period="2013-07", account_number="000000001001")
+    content = compose(letter, message_id, DATE)
     code, reply = await send(relay.smtp_port, SENDER, ["resident@example.ru"], content, login=(SENDER, PASSWORD))
     assert code == 250, reply
     [received] = await upstream.wait_for(1)
     assert received.recipients == ["resident@example.ru"]
     assert received.content == content
+    # The queue knows the letter by the Message-ID the journal recorded before sending it.
+    [record] = (await messages.records_by_message_id(relay.db, [message_id])).values()
+    assert record.message_id == message_id and reply.decode().endswith(record.queue_id)
