@@ -9,7 +9,12 @@ from panel.validation import Invalid
 
 KINDS = {"УК": "Управляющая компания (УК)", "ТСЖ": "Товарищество собственников жилья (ТСЖ)"}
 MAX_LENGTH = 500
+# «Текст письма жильцам»: several lines (contacts, how to pay) in every letter with a document.
+EMAIL_TEXT = "email_text"
+MAX_EMAIL_TEXT = 2000
 _SPACES = re.compile(r"\s+")
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+_BLANK_LINES = re.compile(r"\n{3,}")
 _TWENTY_DIGITS = re.compile(r"^\d{20}$")
 
 # What the payment document prints; missing ones are named on the page, not refused.
@@ -28,9 +33,19 @@ def _text(form: Mapping, name: str) -> str:
     return _SPACES.sub(" ", value).strip() if isinstance(value, str) else ""
 
 
+def _lines(form: Mapping, name: str) -> str:
+    """Text of several lines: line breaks kept (as \\n), trailing spaces, control characters
+    and runs of more than one blank line dropped."""
+    value = form.get(name, "")
+    if not isinstance(value, str):
+        return ""
+    lines = (_CONTROLS.sub(" ", line).rstrip() for line in value.splitlines())
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip("\n")
+
+
 def check(form: Mapping) -> tuple[dict[str, str], dict[str, str]]:
     """(typed, errors) when errors is non-empty, else (normalised values, {})."""
-    typed = {name: _text(form, name) for name in FIELDS}
+    typed = {name: _lines(form, name) if name == EMAIL_TEXT else _text(form, name) for name in FIELDS}
     values = dict(typed)
     errors: dict[str, str] = {}
 
@@ -51,8 +66,9 @@ def check(form: Mapping) -> tuple[dict[str, str], dict[str, str]]:
     elif typed["pdf_password_rule"] not in set(PasswordRule):
         errors["pdf_password_rule"] = "Выберите защиту паролем из списка"
     for name in FIELDS:
-        if len(typed[name]) > MAX_LENGTH and name not in errors:
-            errors[name] = f"Не более {MAX_LENGTH} символов"
+        limit = MAX_EMAIL_TEXT if name == EMAIL_TEXT else MAX_LENGTH
+        if len(typed[name]) > limit and name not in errors:
+            errors[name] = f"Не более {limit} символов"
 
     checked("inn", validation.inn)
     checked("kpp", validation.kpp)

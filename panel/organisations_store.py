@@ -7,7 +7,7 @@ from daemon.db.connect import Database
 FIELDS = (
     "name", "kind", "inn", "kpp", "bank_account", "bank_name", "bic", "corr_account",
     "address", "phone", "email", "site", "work_hours",
-    "centre_name", "centre_address", "centre_work_hours", "pdf_password_rule", "note",
+    "centre_name", "centre_address", "centre_work_hours", "pdf_password_rule", "note", "email_text",
 )
 
 

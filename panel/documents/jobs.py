@@ -3,22 +3,15 @@
 Each job opens the panel's store itself and reads what it renders, so that neither the
 documents nor the PDFs pass through the event loop the relay shares.
 """
-import re
 import sqlite3
 from contextlib import closing
 from pathlib import Path
 
 from pypdf import PdfWriter
 
+from panel.documents.file_name import file_name
 from panel.documents.read_model import read_document, read_documents
 from panel.documents.render import render_many, render_pdf
-
-
-def file_name(account_number: str, period: str) -> str:
-    """EPD_000000001001_2013-07.pdf: ASCII only, whatever the number holds (mail clients and
-    Windows mishandle other names)."""
-    safe = re.sub(r"[^0-9A-Za-z-]+", "_", account_number).strip("_") or "account"
-    return f"EPD_{safe}_{period}.pdf"
 
 
 def _connect(database: Path) -> sqlite3.Connection:

@@ -31,6 +31,7 @@ def _card(request: web.Request, values: dict, errors: dict, *, organisation_id: 
         "errors": errors,
         "kinds": list(organisation_form.KINDS.items()),
         "password_rules": [(rule.value, rule.label) for rule in PasswordRule],
+        "email_text_limit": organisation_form.MAX_EMAIL_TEXT,
         "missing": organisation_form.missing_printed(values) if organisation_id and not errors else [],
         "saved": saved,
     }, status)

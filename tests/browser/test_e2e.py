@@ -2,8 +2,9 @@
 
 Log in as the first admin, set up «Системная учетная запись» from a preset and check it
 against a TLS provider made in the test, import the seed's accounts and charges, see the
-organisation, open the account's card and see «Способ доставки платежного документа», form
-the «Платежный документ» report, open a document as PDF and print the period («На принтер»).
+organisation and write its «Текст письма жильцам», open the account's card and see
+«Способ доставки платежного документа», form the «Платежный документ» report, open a
+document as PDF and print the period («На принтер»).
 Every page visited is saved under test-output/screenshots/<test name>/.
 """
 import json
@@ -129,6 +130,20 @@ async def see_the_seed_organisation(walk: Walk) -> None:
     await walk.look("organisations")
 
 
+async def write_the_letter_text(walk: Walk) -> None:
+    """The organisation's card: «Текст письма жильцам» of two lines, kept as written."""
+    page, expect = walk.page, walk.expect
+    text = "Вопросы по начислениям: +7 495 000-00-00, пн–пт 9:00–18:00\nОплатить можно в любом банке"
+    await page.get_by_role("link", name=SEED["organization"]["name"]).click()
+    await page.wait_for_url(re.compile(r"/organisations/\d+$"))
+    await page.get_by_label("Текст письма жильцам").fill(text)
+    await page.get_by_role("button", name="Записать").click()
+    await page.wait_for_url(re.compile(r"/organisations/\d+\?saved=1$"))
+    await expect(page.get_by_role("status")).to_have_text("Сохранено.")
+    await expect(page.get_by_label("Текст письма жильцам")).to_have_value(text)  # sent as CRLF, kept as lines
+    await walk.look("organisation-letter-text")
+
+
 async def open_the_seed_account_card(walk: Walk) -> None:
     """«Лицевые счета»: find the seed's account and see how its document is delivered."""
     page, expect = walk.page, walk.expect
@@ -198,6 +213,7 @@ async def test_staff_walk_through_the_manual(
     await set_up_mail_account_from_preset(walk)
     await import_seed(walk)
     await see_the_seed_organisation(walk)
+    await write_the_letter_text(walk)
     await open_the_seed_account_card(walk)
     await form_the_payment_document_report(walk)
     await log_out(walk)

@@ -177,3 +177,36 @@ async def test_a_note_is_kept_and_shown_in_the_list(operator):
     assert field_value(page, "note") == "Демонстрационные реквизиты, вымышленные"
     listing = await operator.get("/organisations")
     assert '<p class="hint">Демонстрационные реквизиты, вымышленные</p>' in listing.text
+
+
+def field_text(page, name: str) -> str:
+    match = re.search(rf'<textarea name="{name}" id="f-{name}"[^>]*>([^<]*)</textarea>', page.text)
+    assert match, f"no textarea {name}"
+    return unescape(match[1])
+
+
+async def test_the_text_for_residents_keeps_its_lines_and_is_shown_on_the_card(panel, operator):
+    typed = ("Вопросы по начислениям: +7 495 000-00-00, пн–пт 9:00–18:00   \r\n\r\n\r\n\r\n"
+             "Оплатить можно без комиссии в «Почте России»\r\n  или по QR-коду в документе.\r\n\r\n")
+    kept = ("Вопросы по начислениям: +7 495 000-00-00, пн–пт 9:00–18:00\n\n"
+            "Оплатить можно без комиссии в «Почте России»\n  или по QR-коду в документе.")
+    new = await operator.get("/organisations/new")
+    assert "Текст письма жильцам" in new.text and field_text(new, "email_text") == ""
+    page = await create(operator, email_text=typed)
+    assert page.path.endswith("?saved=1")
+    assert field_text(page, "email_text") == kept
+    path = page.path.split("?")[0]
+    assert field_text(await operator.get(path), "email_text") == kept
+    stored = await panel.relay.panel.db.fetchone("SELECT email_text FROM organisations")
+    assert stored[0] == kept
+
+    too_long = await operator.submit(path, ORGANISATION | {"email_text": "Звоните " * 250 + "!"})
+    assert too_long.status == 400
+    assert field_error(too_long, "email_text") == "Не более 2000 символов"
+    assert field_text(too_long, "email_text") == "Звоните " * 250 + "!"  # what was typed, to shorten
+    stored = await panel.relay.panel.db.fetchone("SELECT email_text FROM organisations")
+    assert stored[0] == kept
+
+    markup = await operator.submit(path, ORGANISATION | {"email_text": "</textarea><script>alert(1)</script>"})
+    assert "<script>alert" not in markup.text
+    assert field_text(markup, "email_text") == "</textarea><script>alert(1)</script>"

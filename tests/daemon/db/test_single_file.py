@@ -79,7 +79,8 @@ async def test_the_single_file_is_split_at_start_and_nothing_is_lost(upstream, m
     # columns the panel's store gained after the split take their defaults
     assert rows(storage.panel_database, "SELECT total_for_period, debt_previous, penalties FROM payment_documents") \
         == [("2447.90", "", "")]
-    assert rows(storage.panel_database, "SELECT pdf_password_rule, note FROM organisations") == [("off", "")]
+    assert rows(storage.panel_database, "SELECT pdf_password_rule, note, email_text FROM organisations") \
+        == [("off", "", "")]
     # The queued message goes out with the password stored before the upgrade.
     assert await relay.worker.run_once(time.time()) == 1
     assert [received.content for received in upstream.received] == [message()]

@@ -1,0 +1,1 @@
+"""E-mailing the payment document to residents (issue 11, «Отправить по email»)."""
