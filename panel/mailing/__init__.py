@@ -1,0 +1,1 @@
+"""Mail the panel sends and what comes back: bounces read from the system account's mailbox."""
