@@ -5,6 +5,7 @@ Every bounce format ends up here, so the fields mean the same whatever the provi
 server's reply; `diagnostic` is the reply on one line, without the report's type prefix
 ("smtp;") and without the repeated codes of a multi-line SMTP reply.
 """
+import email.header
 import enum
 import re
 from dataclasses import dataclass
@@ -92,10 +93,16 @@ def address(text: str) -> str:
     return value.strip().rstrip(":").strip()
 
 
-def message_id(text: str | None) -> str | None:
-    """A Message-ID with its angle brackets, case as sent; None when there is none."""
-    if not text:
+def message_id(header: object) -> str | None:
+    """A Message-ID with its angle brackets, case as sent; None when there is none. Takes a
+    header as the parser gives it (a Header object when it holds 8-bit bytes)."""
+    if header is None:
         return None
+    if isinstance(header, email.header.Header):  # 8-bit bytes: taken as UTF-8
+        text = "".join(part.decode("utf-8", "replace") if isinstance(part, bytes) else part
+                       for part, _ in email.header.decode_header(header))
+    else:
+        text = str(header)
     match = _ANGLES.search(text)
     if match:
         return f"<{match[1]}>"

@@ -48,8 +48,7 @@ def quoted_message_id(text: str) -> tuple[bool, str | None]:
     match = COPY_SEPARATOR.search(text)
     if match is None:
         return False, None
-    rest = text[match.end():].split("\n", 1)[1] if "\n" in text[match.end():] else ""
-    return True, _id_in_header_block(rest)
+    return True, _id_in_header_block(text[match.end():].partition("\n")[2])
 
 
 def _id_in_header_block(text: str) -> str | None:

@@ -171,6 +171,16 @@ def test_malformed_mail_is_not_a_bounce_and_does_not_raise(raw):
     assert parse_bounce(raw) == []
 
 
+def test_eight_bit_bytes_in_the_returned_headers_do_not_stop_it():
+    raw = (FIXTURES / "postfix-user-unknown.eml").read_bytes().replace(
+        b"Message-ID: <20240701110638.1012.0000000001012@epd-relay.example.ru>",
+        "Message-ID: <счет-1012@epd-relay.example.ru>".encode("utf-8"),
+    )
+    [bounce] = parse_bounce(raw)
+    assert bounce.recipient == "kv12@tszh-rassvet.example.ru"
+    assert bounce.message_id == "<счет-1012@epd-relay.example.ru>"
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_a_message_cut_anywhere_does_not_raise(name):
     raw = (FIXTURES / name).read_bytes()
