@@ -1,1 +1,1 @@
-"""E-mailing the payment document to residents (issue 11, «Отправить по email»)."""
+"""«Отправить по email»: the letters, the send runs and their journal, the bounces that come back."""
