@@ -161,7 +161,9 @@ async def start(config: Config, clock=time.time, run_worker: bool = True) -> Rel
     log.info("SMTP listening on %s:%d", listen.host, relay.smtp_port)
     try:
         await _start_pop3_and_tunnels(relay, config)
-        relay.panel = await panel_service.start(relay.settings, box, clock())
+        relay.panel = await panel_service.start(
+            relay.settings, box, clock(), Address(listen.host, relay.smtp_port)
+        )
     except BaseException:
         await relay.stop()
         raise

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from daemon.config import Config, ConfigHolder
+from daemon.config import Address, Config, ConfigHolder
 from daemon.db.connect import Database
 from daemon.secretbox import SecretBox
 from panel import keys
 from panel.documents.printing import Printing
 from panel.jobs import JobPool
+from panel.mailing.runs import Mailing
 from panel.middlewares import csrf, error_pages, security_headers, sessions
 from panel.routes import setup_routes
 from panel.templating import environment
@@ -26,7 +27,8 @@ MAX_UPLOAD = 64 * 1024 * 1024  # imports of 100,000 accounts fit
 
 
 def create_app(
-    settings: ConfigHolder, panel_db: Database, relay_db: Database, box: SecretBox, *, secure_cookies: bool
+    settings: ConfigHolder, panel_db: Database, relay_db: Database, box: SecretBox, relay_smtp: Address, *,
+    secure_cookies: bool,
 ) -> web.Application:
     app = web.Application(
         middlewares=[error_pages, security_headers, sessions, csrf], client_max_size=MAX_UPLOAD
@@ -38,6 +40,9 @@ def create_app(
     app[keys.JOBS] = JobPool()
     storage = settings.current.storage
     app[keys.PRINTING] = Printing(app[keys.JOBS], storage.panel_database, storage.dir / "print")
+    app[keys.MAILING] = Mailing(panel_db=panel_db, relay_db=relay_db, settings=settings, box=box,
+                                jobs=app[keys.JOBS], relay_smtp=relay_smtp)
+    app.on_startup.append(_start_mailing)
     app.on_cleanup.append(_close_jobs)
     app[keys.SECURE_COOKIES] = secure_cookies
     app[keys.TEMPLATES] = environment()
@@ -45,7 +50,12 @@ def create_app(
     return app
 
 
+async def _start_mailing(app: web.Application) -> None:
+    await app[keys.MAILING].start()
+
+
 async def _close_jobs(app: web.Application) -> None:
+    await app[keys.MAILING].close()
     await app[keys.PRINTING].close()
     await app[keys.JOBS].close()
 
@@ -80,13 +90,15 @@ def _tls_context(config: Config) -> ssl.SSLContext:
     return server_context(storage.panel_cert, storage.panel_key)
 
 
-async def start_panel(settings: ConfigHolder, panel_db: Database, relay_db: Database, box: SecretBox) -> Panel:
+async def start_panel(
+    settings: ConfigHolder, panel_db: Database, relay_db: Database, box: SecretBox, relay_smtp: Address
+) -> Panel:
     """Serve the panel on [panel] listen: HTTPS off loopback, plain HTTP on it."""
     config = settings.current
     https = config.panel.https
     ssl_context = await asyncio.to_thread(_tls_context, config) if https else None
     runner = web.AppRunner(
-        create_app(settings, panel_db, relay_db, box, secure_cookies=https), access_log=None
+        create_app(settings, panel_db, relay_db, box, relay_smtp, secure_cookies=https), access_log=None
     )
     await runner.setup()
     listen = config.panel.listen

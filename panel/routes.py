@@ -6,9 +6,11 @@ from aiohttp import web
 from panel.views import (
     auth,
     documents,
+    journal,
     home,
     imports,
     mail_account,
+    mailing,
     organisations,
     personal_accounts,
     users,
@@ -42,6 +44,13 @@ def setup_routes(app: web.Application) -> None:
     router.add_post("/documents/print", documents.print_selection, name="documents_print")
     router.add_get(r"/documents/print/{job:[0-9a-f]{16}}", documents.print_job, name="print_job")
     router.add_get(r"/documents/print/{job:[0-9a-f]{16}}.pdf", documents.print_file, name="print_file")
+    router.add_get("/documents/send", mailing.confirm_page, name="send_confirm")
+    router.add_post("/documents/send", mailing.start, name="send_start")
+    router.add_get(r"/mailing/runs/{run:\d{1,18}}", mailing.run_page, name="send_run")
+    router.add_post(r"/mailing/runs/{run:\d{1,18}}/{action:pause|resume|cancel|retry|password}", mailing.run_action,
+                    name="send_run_action")
+    router.add_get("/mailing", journal.journal_view, name="journal")
+    router.add_get(r"/mailing/journal.{kind:csv|xlsx}", journal.export, name="journal_export")
     router.add_get("/import", imports.page, name="data_import")  # "import" is a keyword: aiohttp refuses it
     router.add_post("/import", imports.upload, name="data_import_upload")
     router.add_get("/users", users.users, name="users")

@@ -6,7 +6,7 @@ daemon/__main__.py adds its commands); the panel's modules stay behind this one.
 import logging
 from dataclasses import dataclass
 
-from daemon.config import ConfigHolder
+from daemon.config import Address, ConfigHolder
 from daemon.db.connect import Database
 from daemon.db.stores import open_panel_store, open_relay_store
 from daemon.secretbox import SecretBox
@@ -42,8 +42,9 @@ class RunningPanel:
             await self.relay_db.close()
 
 
-async def start(settings: ConfigHolder, box: SecretBox, now: float) -> RunningPanel:
-    """Open the panel's stores, prepare a first start (demo data, the first admin), serve."""
+async def start(settings: ConfigHolder, box: SecretBox, now: float, relay_smtp: Address) -> RunningPanel:
+    """Open the panel's stores, prepare a first start (demo data, the first admin), serve.
+    `relay_smtp`: where the relay listens, as bound: the mailing hands its letters over there."""
     storage = settings.current.storage
     db = await open_panel_store(storage)
     relay_db = None
@@ -58,7 +59,7 @@ async def start(settings: ConfigHolder, box: SecretBox, now: float) -> RunningPa
                 f" (also in {storage.dir / 'panel-admin.txt'})",
                 flush=True,
             )
-        web = await start_panel(settings, db, relay_db, box)
+        web = await start_panel(settings, db, relay_db, box, relay_smtp)
     except BaseException:
         await db.close()
         if relay_db is not None:

@@ -21,6 +21,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["ru_date"] = russian_date
     env.filters["money"] = format_money  # 2 447,90
+    env.filters["timestamp"] = local_time  # 03.12.2026 19:45
     return env
 
 
@@ -43,3 +44,8 @@ def russian_date(value: str) -> str:
         return dt.date.fromisoformat(value).strftime("%d.%m.%Y")
     except (TypeError, ValueError):
         return value or ""
+
+
+def local_time(value: float | None) -> str:
+    """A moment (seconds since the epoch) as staff read it, in the machine's time zone."""
+    return dt.datetime.fromtimestamp(value).strftime("%d.%m.%Y %H:%M") if value else ""

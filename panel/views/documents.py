@@ -110,11 +110,11 @@ async def print_selection(request: web.Request) -> web.Response:
     if selection.period is None:
         raise web.HTTPSeeOther(url_for(request, "documents"))
     ids = await account_ids(db, selection)
-    job = request.app[keys.PRINTING].start(ids, selection.period, _title(selection, organisations))
+    job = request.app[keys.PRINTING].start(ids, selection.period, title_of(selection, organisations))
     return see_other(url_for(request, "print_job", job=job.id))
 
 
-def _title(selection: ListQuery, organisations: list[tuple[int, str]]) -> str:
+def title_of(selection: ListQuery, organisations: list[tuple[int, str]]) -> str:
     parts = [period_label(selection.period)]
     if selection.organisation_id is not None:
         parts.append(dict(organisations)[selection.organisation_id])
