@@ -1,4 +1,4 @@
-"""The panel's commands: `epd-relay user add|passwd`, `import`, `demo` and `render`."""
+"""The panel's commands: `epd-relay user add|passwd`, `import`, `demo`, `render` and `send`."""
 import argparse
 import asyncio
 import getpass
@@ -12,6 +12,7 @@ from daemon.db.stores import panel_store
 from panel import users
 from panel.demo import load_demo
 from panel.documents.render_command import add_render_command
+from panel.mailing.send_command import add_send_command
 from panel.imports import import_file
 from panel.imports.report_text import report_lines
 
@@ -92,6 +93,7 @@ def add_commands(
         "demo", help="add the demo's organisations, accounts and July 2013 documents (again: nothing changes)",
     ), _cmd_demo)
     add_render_command(commands, with_config)
+    add_send_command(commands, with_config)
     users_parser = commands.add_parser("user", help="staff users of the panel")
     user_commands = users_parser.add_subparsers(dest="user_command", required=True)
     for name, help_text in (("add", "create a panel user"), ("passwd", "change a panel user's password")):

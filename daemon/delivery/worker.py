@@ -54,7 +54,8 @@ def _outcomes_text(message: QueuedMessage, outcomes: list[RecipientOutcome], sta
 
 def backoff(attempts: int, delivery: DeliveryConfig) -> float:
     """Exponential: min, 2*min, 4*min ... capped at max (Postfix's minimal/maximal_backoff_time)."""
-    return min(delivery.max_backoff, delivery.min_backoff * 2 ** max(0, attempts - 1))
+    doublings = min(max(0, attempts - 1), 64)  # past max_backoff long before; 2 ** 1100 would not fit a float
+    return min(delivery.max_backoff, delivery.min_backoff * 2 ** doublings)
 
 
 @dataclass

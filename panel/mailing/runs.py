@@ -75,6 +75,7 @@ class Mailing:
         self._drivers: dict[int, asyncio.Task] = {}
         self._passwords: dict[int, str] = {}  # typed at «Продолжить»: in memory, for that run only
         self._wake = asyncio.Event()
+        self._pokes: dict[int, asyncio.Event] = {}  # a run's driver waiting for the minute's limit
         self._watcher: asyncio.Task | None = None
         self._next_bounce_read = 0.0
 
@@ -134,7 +135,9 @@ class Mailing:
         return resumed
 
     async def pause(self, run_id: int) -> bool:
-        return await journal.pause_run(self._db, run_id, self._clock())
+        paused = await journal.pause_run(self._db, run_id, self._clock())
+        self._poke(run_id)
+        return paused
 
     async def resume(self, run_id: int) -> bool:
         resumed = await journal.resume_run(self._db, run_id, self._clock())
@@ -143,7 +146,15 @@ class Mailing:
 
     async def cancel(self, run_id: int) -> bool:
         self._passwords.pop(run_id, None)
-        return await journal.cancel_run(self._db, run_id, self._clock())
+        cancelled = await journal.cancel_run(self._db, run_id, self._clock())
+        self._poke(run_id)
+        return cancelled
+
+    def _poke(self, run_id: int) -> None:
+        """A run's state changed: its driver, if it waits, looks again at once."""
+        poke = self._pokes.get(run_id)
+        if poke is not None:
+            poke.set()
 
     # --- the watcher ---------------------------------------------------------------------------
 
@@ -330,7 +341,13 @@ class Mailing:
                     f" отправка продолжится {format_date(when.date())} в {when:%H:%M}"
                 ), now)
                 return False
-            await asyncio.sleep(max(0.0, allowed.next_at - now))
+            poke = self._pokes.setdefault(run_id, asyncio.Event())
+            poke.clear()
+            try:
+                async with asyncio.timeout(max(0.0, allowed.next_at - now)):
+                    await poke.wait()
+            except TimeoutError:
+                pass
 
     async def limits(self) -> limits.Limits:
         saved = await mail_account.load(self._relay_db)
@@ -372,6 +389,7 @@ class Mailing:
                       f" {len(last)} писем (последний ответ: {refused[0].reply}). Проверьте учетную запись"
                       " почты; продолжить можно кнопкой «Продолжить».")
             if await journal.stop_run(self._db, run_id, reason, self._clock()):
+                self._poke(run_id)
                 log.warning("send run %d stopped: the provider refused %d of the last %d", run_id,
                             len(refused), len(last))
 

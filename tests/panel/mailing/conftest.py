@@ -1,4 +1,5 @@
 """A relay with its panel, sending to the test's TLS provider as the seed's mail account."""
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -24,10 +25,11 @@ class SendingPanel:
     def mailing(self) -> Mailing:
         return self.relay.panel.web.runner.app[keys.MAILING]
 
-    async def delivered(self) -> None:
-        """The relay delivers what is due, then the mailing reads what became of its letters."""
+    async def delivered(self, later: float = 0.0) -> None:
+        """The relay delivers what is due (`later` seconds from now: deferred letters too), then
+        the mailing reads what became of its letters."""
         await self.mailing.wait_idle()
-        await self.relay.worker.run_once(1e12)
+        await self.relay.worker.run_once(time.time() + later)
         await self.mailing.turn()
 
 

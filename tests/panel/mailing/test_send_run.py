@@ -1,15 +1,28 @@
 """«Отправить по email» over real HTTP, through the relay to the test's TLS provider."""
+import asyncio
 import email
 import email.policy
 import html
 import re
+import time
+from dataclasses import replace
 
 from pypdf import PdfReader
 
+from daemon.provider import mail_account
+from panel import keys
+from panel.mailing import journal
+from panel.mailing.journal import EntryStatus
 from tests.conftest import PASSWORD, SENDER
-from tests.panel.documents.sample import account_number
+from tests.panel.conftest import OPERATOR
+from tests.panel.documents.sample import account_number, import_sample
 
 EMAIL_ACCOUNTS = [index for index in range(9) if index % 3 == 0]  # import_sample: every third by e-mail
+
+
+async def import_more(sending, count: int) -> None:
+    """More accounts, as many by e-mail as by post or in person (import_sample's pattern)."""
+    await import_sample(sending.relay.panel.db, count)
 
 
 def text_of(page) -> str:
@@ -74,3 +87,71 @@ async def test_a_period_sent_once_is_not_sent_again_unless_confirmed(sending):
     await sending.delivered()
     assert len(sending.upstream.received) == 6
     assert "повторная" in text_of(await sending.client.get("/mailing"))
+
+
+async def test_the_provider_saying_later_defers_then_delivers(sending):
+    sending.upstream.behaviour.mail_reply = "451 4.7.1 Greylisted, try again"
+    await start_run(sending)
+    await sending.delivered()
+    deferred = text_of(await sending.client.get("/mailing?status=deferred"))
+    assert "Greylisted, try again" in deferred and "следующая попытка" in deferred
+    sending.upstream.behaviour.mail_reply = None
+    await sending.delivered(later=3600)
+    delivered = text_of(await sending.client.get("/mailing?status=delivered"))
+    assert all(account_number(index) in delivered for index in EMAIL_ACCOUNTS)
+
+
+async def test_the_provider_refusing_fails_the_letters_with_its_words_and_stops_the_run(sending):
+    """Five letters a minute: the relay delivers the first ones while the run waits for the next minute."""
+    await import_more(sending, 30)
+    await limit_to_five_a_minute(sending)
+    sending.upstream.behaviour.rcpt_replies = {
+        f"resident{index}@example.ru": "550 5.7.1 Mailbox blocked for spam" for index in range(100)
+    }
+    page = await start_run(sending)
+    async with asyncio.timeout(30):
+        while (await journal.counts(sending.relay.panel.db, 1))[EntryStatus.QUEUED] < 5:
+            await asyncio.sleep(0.05)
+    await sending.relay.worker.run_once(time.time())
+    await sending.mailing.turn()  # the relay's outcomes: five refusals out of five
+    await sending.mailing.wait_idle()
+    failed = text_of(await sending.client.get("/mailing?status=failed"))
+    assert "550 5.7.1 Mailbox blocked for spam" in failed
+    run = text_of(await sending.client.get(page.path))
+    assert "остановлена" in run and "провайдер отказал в приеме 5 из последних 5 писем" in run
+    assert "ожидает отправки" in text_of(await sending.client.get("/mailing?status=pending"))
+
+
+async def limit_to_five_a_minute(sending) -> None:
+    account = replace(mail_account.from_config(sending.relay.settings.current), per_minute=5, per_day=0)
+    await mail_account.save(sending.relay.db, account, time.time())
+
+
+async def test_a_restart_asks_for_the_password_again_then_goes_on(sending, make_config, start_relay):
+    sending.upstream.behaviour.hang_greeting = None
+    page = await start_run(sending)
+    await sending.mailing.pause(int(page.path.rsplit("/", 1)[1]))
+    await sending.mailing.wait_idle()
+    await sending.relay.stop()
+    relay = await start_relay(sending.relay.settings.file, run_worker=False)
+    client = sending.client.__class__(relay.panel_url)
+    try:
+        await client.login(*OPERATOR)
+        run_id = page.path.rsplit("/", 1)[1]
+        form = await client.get(page.path)
+        await client.post(f"/mailing/runs/{run_id}/resume", {}, form.csrf_token)
+        mailing = relay.panel.web.runner.app[keys.MAILING]
+        await mailing.wait_idle()
+        waiting = text_of(await client.get(page.path))
+        assert "ждет пароль" in waiting and "Введите пароль учетной записи почты" in waiting
+        wrong = await client.post(f"/mailing/runs/{run_id}/password",
+                                  {"password": "nope", "password_again": "nope"}, form.csrf_token)
+        assert wrong.status == 400 and "Пароль не подошел" in text_of(wrong)
+        await client.post(f"/mailing/runs/{run_id}/password",
+                          {"password": PASSWORD, "password_again": PASSWORD}, form.csrf_token)
+        await mailing.wait_idle()
+        await relay.worker.run_once(time.time())
+        await mailing.turn()
+        assert "все письма переданы" in text_of(await client.get(page.path))
+    finally:
+        await client.close()
