@@ -38,9 +38,11 @@ CREATE TABLE send_journal (
     updated_at REAL NOT NULL,
     UNIQUE (run_id, account_id)
 );
-CREATE INDEX send_journal_run ON send_journal (run_id, status, id);
+CREATE INDEX send_journal_run ON send_journal (run_id, id);
+CREATE INDEX send_journal_run_status ON send_journal (run_id, status, id);
 CREATE INDEX send_journal_status ON send_journal (status, id);
 CREATE INDEX send_journal_account ON send_journal (account_number, id);
-CREATE INDEX send_journal_period ON send_journal (period, account_id, status);
+CREATE INDEX send_journal_period ON send_journal (period, id);
+CREATE INDEX send_journal_sent ON send_journal (period, account_id, status);
 CREATE INDEX send_journal_message_id ON send_journal (message_id) WHERE message_id != '';
 CREATE INDEX send_journal_submitted ON send_journal (submitted_at) WHERE submitted_at IS NOT NULL;
