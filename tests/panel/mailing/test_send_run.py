@@ -155,3 +155,39 @@ async def test_a_restart_asks_for_the_password_again_then_goes_on(sending, make_
         assert "все письма переданы" in text_of(await client.get(page.path))
     finally:
         await client.close()
+
+
+async def test_the_journal_is_saved_as_csv_and_xlsx_with_its_filters(sending, tmp_path):
+    await start_run(sending)
+    await sending.delivered()
+    async with sending.client.http.get("/mailing/journal.csv?status=delivered") as response:
+        assert response.status == 200 and response.headers["Content-Type"].startswith("text/csv")
+        csv_text = (await response.read()).decode("utf-8-sig")
+    rows = [line.split(";") for line in csv_text.strip().splitlines()]
+    assert rows[0][:5] == ["Рассылка", "Период", "Лицевой счет", "Адрес", "Статус"]
+    assert sorted(row[2] for row in rows[1:]) == [account_number(index) for index in EMAIL_ACCOUNTS]
+    assert {row[4] for row in rows[1:]} == {"доставлено"}
+    async with sending.client.http.get("/mailing/journal.xlsx") as response:
+        assert response.status == 200
+        (tmp_path / "journal.xlsx").write_bytes(await response.read())
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / "journal.xlsx").active
+    assert sheet.max_row == 1 + 9 and sheet.cell(1, 3).value == "Лицевой счет"
+
+
+async def test_povtorit_neotpravlennye_sends_the_failed_letters_again(sending):
+    sending.upstream.behaviour.rcpt_replies = {"resident3@example.ru": "550 5.1.1 No such user"}
+    page = await start_run(sending)
+    await sending.delivered()
+    run_id = page.path.rsplit("/", 1)[1]
+    run = await sending.client.get(page.path)
+    assert "Повторить неотправленные" in run.text
+    sending.upstream.behaviour.rcpt_replies = {}
+    await sending.client.post(f"/mailing/runs/{run_id}/retry", {}, run.csrf_token)
+    await sending.mailing.turn()
+    await sending.delivered()
+    resent = [r for r in sending.upstream.received if r.recipients == ["resident3@example.ru"]]
+    assert len(resent) == 1
+    delivered = text_of(await sending.client.get(f"/mailing?run={run_id}&status=delivered"))
+    assert f"{account_number(3)}" in delivered and "(повторно)" in delivered
