@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -65,6 +66,74 @@ def cpu_seconds(pid: int | None) -> float | None:
         fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return None
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def role_of(pid: int) -> str:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "child"
+    if "resource_tracker" in command:
+        return "resource tracker"
+    return "job worker" if "multiprocessing" in command else "child"
+
+
+@dataclass
+class PeakMemory:
+    """VmHWM of the serve process and of every child it had, each at its highest; and the
+    CPU time each used during the run (from `start()`)."""
+
+    serve_pid: int
+    peaks: dict[int, int] = field(default_factory=dict)
+    roles: dict[int, str] = field(default_factory=dict)
+    cpu_at_start: dict[int, float] = field(default_factory=dict)
+    cpu: dict[int, float] = field(default_factory=dict)
+    before_run: dict[int, int] = field(default_factory=dict)        # VmRSS when the run began
+    before_run_peaks: dict[int, int] = field(default_factory=dict)  # VmHWM of the import and start
+
+    def start(self) -> None:
+        """From now on: the peaks of the import and the start are not the run's (writing 5 to
+        /proc/PID/clear_refs resets VmHWM to the current RSS, Linux 4.0+)."""
+        self.sample()
+        self.before_run = {pid: memory_kib(pid, "VmRSS") or 0 for pid in self.peaks}
+        self.before_run_peaks = dict(self.peaks)
+        for pid in self.peaks:
+            with contextlib.suppress(OSError):
+                Path(f"/proc/{pid}/clear_refs").write_text("5")
+        self.peaks.clear()
+        self.sample()
+        self.cpu_at_start = dict(self.cpu)
+
+    def sample(self) -> None:
+        for pid in (self.serve_pid, *children_of(self.serve_pid)):
+            kib, cpu = memory_kib(pid), cpu_seconds(pid)
+            if kib is not None and cpu is not None:
+                self.peaks[pid] = max(kib, self.peaks.get(pid, 0))
+                self.cpu[pid] = cpu
+                self.roles.setdefault(pid, "serve" if pid == self.serve_pid else role_of(pid))
+
+    def total_mib(self) -> float:
+        return sum(self.peaks.values()) / 1024
+
+    def lines(self) -> list[str]:
+        return [f"  {self.roles[pid]:<17} pid {pid:<8} {kib / 1024:7.1f} MiB"
+                f"   (at the start {self.before_run.get(pid, 0) / 1024:5.1f} MiB,"
+                f" before it {self.before_run_peaks.get(pid, 0) / 1024:5.1f} MiB at most;"
+                f" CPU during the run {self.cpu[pid] - self.cpu_at_start.get(pid, 0.0):5.1f} s)"
+                for pid, kib in sorted(self.peaks.items(), key=lambda item: item[0] != self.serve_pid)]
 
 
 def tail(path: Path, lines: int = 30) -> str:

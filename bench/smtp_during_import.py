@@ -96,13 +96,13 @@ class Sample:
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
-def send_one(port: int, login: tuple[str, str], content: bytes, sample: Sample) -> None:
+def send_one(port: int, login: tuple[str, str], content: bytes, sample: Sample, recipient: str = RECIPIENT) -> None:
     started = time.perf_counter()
     try:
         with Client(HOST, port, "buh-pc", timeout=120) as client:
             client.ehlo("buh-pc")
             client.login(*login)
-            client.sendmail(login[0], [RECIPIENT], content)
+            client.sendmail(login[0], [recipient], content)
             sample.latencies.append(time.perf_counter() - started)
             client.quit()
     except (smtplib.SMTPException, OSError) as error:
