@@ -13,14 +13,16 @@ MIME boundary is random), so job processes can call it; with a password rule on 
 encrypts the PDF, which is CPU work. Everything it returns is 7-bit, lines end in CRLF and
 none is longer than 998 octets: what the relay accepts.
 """
+import base64
 import datetime as dt
 import email.policy
+import email.utils
+import functools
 import re
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from email.headerregistry import Address
-from email.message import EmailMessage, MIMEPart
 from urllib.parse import quote
 
 from panel import validation
@@ -28,10 +30,9 @@ from panel.documents.file_name import file_name
 from panel.documents.protection import PasswordRule, email_notice, protect
 from panel.validation import format_money, period_label
 
-# SMTP's CRLF and 78-character folding; "7bit" so that the text is base64 or quoted-printable
-# (with "8bit" the email package sends short Cyrillic lines unencoded, which needs 8BITMIME
-# end to end); "none" so that the one header written here by hand is sent as written.
-POLICY = email.policy.SMTP.clone(cte_type="7bit", refold_source="none")
+# The headers' policy: SMTP's CRLF and 78-character folding; "7bit" so that what is not
+# ASCII goes in encoded words (the letter needs no 8BITMIME anywhere on its way).
+POLICY = email.policy.SMTP.clone(cte_type="7bit")
 MAX_LINE = 998  # octets, without the CRLF (RFC 5322 2.1.1)
 
 _KIND_NAMES = {"УК": "управляющая компания", "ТСЖ": "товарищество собственников жилья"}
@@ -82,32 +83,44 @@ def new_message_id(domain: str, *, period: str = "", account_number: str = "") -
 
 def compose(letter: Letter, message_id: str, date: dt.datetime) -> bytes:
     """The whole message, CRLF line ends; raises NoPassword when the organisation's password
-    rule cannot be applied to this account (the caller skips it with that reason)."""
+    rule cannot be applied to this account (the caller skips it with that reason).
+
+    The frame is written here: the email package's generator took 3.8 ms a letter, a third
+    of the letter's CPU beside its PDF, for two fixed parts. The headers that need encoded
+    words are still folded by its policy; tests/panel/mailing/test_message.py reads the
+    result back with the email package.
+    """
     if date.utcoffset() is None:
         raise ValueError("the Date needs a time zone: pass e.g. datetime.now().astimezone()")
     if not _MESSAGE_ID.match(message_id):
         raise ValueError(f"not a Message-ID: {message_id!r}")
     pdf = protect(letter.pdf, letter.password_rule, letter.account_number)
-
-    message = EmailMessage(policy=POLICY)
-    message["From"] = Address(
-        display_name=_one_line(letter.sender_name) or organisation_title(letter),
-        addr_spec=ascii_address(letter.sender_address),
-    )
-    message["To"] = ascii_address(letter.recipient_address)
-    message["Subject"] = subject(letter)
-    message["Date"] = date
-    message["Message-ID"] = message_id
-    message["MIME-Version"] = "1.0"
-    # RFC 3834: vacation responders and other auto-replies stay quiet.
-    message["Auto-Submitted"] = "auto-generated"
-    # Exchange and Outlook ignore Auto-Submitted for their out-of-office replies; this asks
-    # them for none (and leaves their delivery reports alone: the bounces are wanted).
-    message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
-    message.make_mixed()
-    message.attach(_text_part(body(letter)))
-    message.attach(_pdf_part(pdf, letter))
-    return message.as_bytes()
+    boundary = f"=_epd_{secrets.token_hex(12)}"
+    ascii_name = file_name(letter.account_number, letter.period)
+    return b"".join([
+        _from_header(_one_line(letter.sender_name) or organisation_title(letter), ascii_address(letter.sender_address)),
+        f"To: {ascii_address(letter.recipient_address)}\r\n".encode(),  # ASCII, at most 254 octets
+        _header("Subject", subject(letter)),
+        f"Date: {email.utils.format_datetime(date)}\r\nMessage-ID: {message_id}\r\n".encode(),
+        b"MIME-Version: 1.0\r\n",
+        # RFC 3834: vacation responders and other auto-replies stay quiet.
+        b"Auto-Submitted: auto-generated\r\n",
+        # Exchange and Outlook ignore Auto-Submitted for their out-of-office replies; this asks
+        # them for none (and leaves their delivery reports alone: the bounces are wanted).
+        b"X-Auto-Response-Suppress: OOF, AutoReply\r\n",
+        f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'.encode(),
+        f"--{boundary}\r\n".encode(),
+        b'Content-Type: text/plain; charset="utf-8"\r\n',
+        b"Content-Transfer-Encoding: base64\r\n\r\n",
+        _base64_lines(body(letter).replace("\n", "\r\n").encode()),
+        f"--{boundary}\r\n".encode(),
+        f'Content-Type: application/pdf; name="{ascii_name}"\r\n'.encode(),
+        b"Content-Transfer-Encoding: base64\r\n",
+        _content_disposition(ascii_name, attachment_display_name(letter)),
+        b"\r\n",
+        _base64_lines(pdf),
+        f"--{boundary}--\r\n".encode(),
+    ])
 
 
 def subject(letter: Letter) -> str:
@@ -193,24 +206,31 @@ def _organisation_text(value: str) -> str:
     return "\n".join(line.rstrip() for line in value.splitlines()).strip("\n")
 
 
-def _text_part(body: str) -> MIMEPart:
-    part = MIMEPart(policy=POLICY)
-    part.set_content(body)  # text/plain; charset="utf-8", base64 or quoted-printable
-    return part
+def _header(name: str, value: str) -> bytes:
+    """One header, in encoded words where it is not ASCII, folded to 78 characters."""
+    return POLICY.fold_binary(name, POLICY.header_factory(name, value))
 
 
-def _pdf_part(pdf: bytes, letter: Letter) -> MIMEPart:
-    """application/pdf with an ASCII file name, and the Russian one for clients that read RFC 2231."""
-    ascii_name = file_name(letter.account_number, letter.period)
-    part = MIMEPart(policy=POLICY)
-    part.set_content(pdf, "application", "pdf", params={"name": ascii_name})
+@functools.lru_cache(maxsize=64)
+def _from_header(display_name: str, address: str) -> bytes:
+    """The same for every letter of a run: folded once."""
+    return _header("From", str(Address(display_name=display_name, addr_spec=address)))
+
+
+def _base64_lines(data: bytes) -> bytes:
+    """Base64 in lines of 76 characters (RFC 2045 6.8), each ending in CRLF."""
+    return base64.encodebytes(data).replace(b"\n", b"\r\n")
+
+
+def _content_disposition(ascii_name: str, display_name: str) -> bytes:
+    """The ASCII file name, and the Russian one for clients that read RFC 2231 (filename*).
+
+    Both are written, the plain one first, as RFC 6266 (appendix D) advises: a reader that
+    knows filename* prefers it, and one that does not is not misled by it. (The email package
+    keeps only one of the two, taking them for the same parameter.)
+    """
     parameters = ["attachment", f'filename="{ascii_name}"']
-    extended = f"filename*=UTF-8''{quote(attachment_display_name(letter), safe='')}"
+    extended = f"filename*=UTF-8''{quote(display_name, safe='')}"
     if len(" " + extended) <= MAX_LINE:
         parameters.append(extended)
-    # Written by hand: the email package keeps one of filename and filename* (it takes them
-    # for the same parameter) and would split the Russian one into RFC 2231 continuations.
-    # The plain one first, as RFC 6266 (appendix D) advises: a reader that knows filename*
-    # prefers it, and one that does not is not misled by it.
-    part.set_raw("Content-Disposition", ";\r\n ".join(parameters))
-    return part
+    return ("Content-Disposition: " + ";\r\n ".join(parameters) + "\r\n").encode()
