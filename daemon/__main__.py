@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from daemon import heap
 from daemon.app import serve
 from daemon.config import DEFAULT_PATH, Config, load
 from daemon.db.backup import back_up
@@ -43,6 +44,7 @@ def _cmd_serve(config: Config, args: argparse.Namespace) -> int:
     # systemd's watchdog ends a stalled relay with SIGABRT: every thread's stack goes to
     # the journal first, to show where it stood.
     faulthandler.enable()
+    heap.keep_small()
     return asyncio.run(serve(config))
 
 
