@@ -4,19 +4,26 @@ The panel shares its process and event loop with the relay. An import of 100,000
 done in a thread here held the GIL long enough to triple the relay's p99 SMTP latency
 (bench/smtp_during_import.py); in a process of its own, niced, it only takes a core.
 Rendering thousands of payment documents takes every core the machine has, niced too.
-Jobs are module-level functions with picklable arguments and results.
+Jobs are module-level functions with picklable arguments and results; a job whose module
+brings reportlab, pypdf or openpyxl is named by a Job, so that only the workers load them.
+After each job a worker gives its freed memory back to the system: an import of 100,000
+rows peaks at hundreds of MB, and the heap would otherwise stay that size for the mailing.
 """
 import asyncio
 import ctypes
+import gc
+import importlib
 import logging
 import multiprocessing
 import os
 import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from daemon import heap
 from daemon.db.connect import opened
 from daemon.db.migrate import Schema
 from panel.imports import ImportReport, import_file
@@ -27,16 +34,43 @@ T = TypeVar("T")
 
 NICENESS = 10  # the relay's SMTP, POP3 and delivery come first when the cores are busy
 PR_SET_PDEATHSIG = 1  # prctl(2)
+_LIBC = ctypes.CDLL(None, use_errno=True)  # glibc: prctl(2), malloc_trim(3)
 
 
 def _worker_started(service_pid: int) -> None:
+    heap.keep_small()
     os.nice(NICENESS)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the service, which stops us
     # Killed with the service, even by SIGKILL: an orphan would keep its stdout (the journal,
     # a test's pipe) open and go on writing to the panel's store.
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != service_pid:  # it died before the line above
         os._exit(1)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job function by name: imported where it runs, in the worker, not in the service."""
+
+    module: str
+    name: str
+
+    def __call__(self, *args):
+        return getattr(importlib.import_module(self.module), self.name)(*args)
+
+
+def give_memory_back() -> None:
+    """Free heap pages back to the system. glibc keeps them otherwise, and after megabytes
+    were passed to a job or made by one, a process stayed that much larger for good."""
+    gc.collect()
+    _LIBC.malloc_trim(0)
+
+
+def _run_job(job: Callable[..., T], args: tuple) -> T:
+    try:
+        return job(*args)
+    finally:
+        give_memory_back()
 
 
 class JobPool:
@@ -53,7 +87,7 @@ class JobPool:
                 max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_started,
                 initargs=(os.getpid(),),
             )
-        return await asyncio.get_running_loop().run_in_executor(self._executor, job, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, _run_job, job, args)
 
     async def close(self) -> None:
         """Stop at once: a job cut short is one transaction rolled back, nothing half-written."""

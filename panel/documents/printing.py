@@ -15,13 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from panel.documents.jobs import merge_parts, render_part
-from panel.jobs import JobPool
+from panel.jobs import Job, JobPool
 
 log = logging.getLogger(__name__)
 
 PART_SIZE = 100
 KEEP_FILES = 24 * 3600.0
+RENDER_PART = Job("panel.documents.jobs", "render_part")
+MERGE_PARTS = Job("panel.documents.jobs", "merge_parts")
 
 
 class PrintState(enum.StrEnum):
@@ -86,12 +87,12 @@ class Printing:
             ]
 
             async def render(path: Path, ids: list[int]) -> None:
-                await self._pool.run(render_part, self._database, ids, job.period, path)
+                await self._pool.run(RENDER_PART, self._database, ids, job.period, path)
                 job.done += len(ids)
 
             await asyncio.gather(*(render(path, ids) for path, ids in parts))
             target = self._directory / f"{job.id}.pdf"
-            await self._pool.run(merge_parts, [path for path, _ in parts], target)
+            await self._pool.run(MERGE_PARTS, [path for path, _ in parts], target)
             job.path, job.size = target, (await asyncio.to_thread(target.stat)).st_size
             job.state = PrintState.DONE
             log.info("print %s: %d documents, %d bytes in %.1f s", job.id, job.total, job.size,

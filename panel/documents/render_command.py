@@ -19,13 +19,7 @@ from pathlib import Path
 from daemon.config import Config
 from daemon.db.stores import panel_store
 from panel import validation
-from panel.documents.jobs import (
-    file_name,
-    merge_parts,
-    render_account,
-    render_files,
-    render_part,
-)
+from panel.documents.file_name import file_name
 from panel.organisations_store import find_organisation
 
 PART_SIZE = 50
@@ -45,6 +39,9 @@ def add_render_command(commands: argparse._SubParsersAction, with_config) -> Non
 
 
 def _cmd_render(config: Config, args: argparse.Namespace) -> int:
+    # Imported here, like every renderer: `epd-relay serve` parses these commands too and
+    # must not load reportlab for them.
+    from panel.documents.jobs import render_account
     try:
         period = validation.period(args.period)
     except validation.Invalid as error:
@@ -86,6 +83,7 @@ async def _target(config: Config, args: argparse.Namespace, period: str) -> list
 
 
 def _render_organisation(database: Path, account_ids: list[int], period: str, args: argparse.Namespace) -> int:
+    from panel.documents.jobs import merge_parts, render_files, render_part
     parts = [account_ids[start:start + PART_SIZE] for start in range(0, len(account_ids), PART_SIZE)]
     progress = Progress(len(account_ids))
     with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool, tempfile.TemporaryDirectory() as scratch:

@@ -1,36 +1,18 @@
 """Letters of a send run, made in the job processes: each account's document rendered and
-put in its e-mail (panel/mailing/message.py), read from the store where it is made."""
+put in its e-mail (panel/mailing/message.py), read from the store where it is made.
+
+The service names this job by panel.jobs.Job and never imports this module: it brings
+reportlab."""
 import datetime as dt
 import sqlite3
 from contextlib import closing
-from dataclasses import dataclass
 from pathlib import Path
 
 from panel.documents.protection import NoPassword, PasswordRule
 from panel.documents.read_model import read_documents
 from panel.documents.render import render_pdf
+from panel.mailing.letter_batch import Prepared, Sender, Wanted
 from panel.mailing.message import Letter, compose
-
-
-@dataclass(frozen=True)
-class Sender:
-    name: str
-    address: str
-
-
-@dataclass(frozen=True)
-class Wanted:
-    entry_id: int
-    account_id: int
-    address: str
-    message_id: str
-
-
-@dataclass(frozen=True)
-class Prepared:
-    entry_id: int
-    message: bytes | None  # None: skipped, for `skip_reason`
-    skip_reason: str = ""
 
 
 def prepare_letters(database: Path, period: str, wanted: list[Wanted], sender: Sender, date: dt.datetime) -> list[Prepared]:

@@ -3,17 +3,19 @@ one document as PDF; «На принтер», all of them in one PDF built in th
 from aiohttp import web
 
 from panel import keys
-from panel.documents.jobs import render_account
 from panel.documents.model import Recipient
 from panel.documents.printing import PrintState
 from panel.documents.qr import qr_problems
 from panel.documents.selection import account_ids, periods, summary
+from panel.jobs import Job
 from panel.organisations_store import choices, get_organisation
 from panel.personal_account_search import ListQuery, Mode, list_accounts
 from panel.personal_accounts_store import DELIVERY_LABELS, DeliveryMethod
 from panel.responses import see_other, url_for
 from panel.templating import render
 from panel.validation import period_label
+
+RENDER_ACCOUNT = Job("panel.documents.jobs", "render_account")
 
 RECIPIENT_FIELDS = tuple(Recipient.__dataclass_fields__)
 
@@ -91,7 +93,7 @@ async def document_pdf(request: web.Request) -> web.Response:
     """One document, shown by the browser (inline), rendered in a job process."""
     period, account_id = request.match_info["period"], int(request.match_info["account"])
     database = request.app[keys.SETTINGS].current.storage.panel_database
-    rendered = await request.app[keys.JOBS].run(render_account, database, account_id, period)
+    rendered = await request.app[keys.JOBS].run(RENDER_ACCOUNT, database, account_id, period)
     if rendered is None:
         raise web.HTTPNotFound()
     name, pdf = rendered

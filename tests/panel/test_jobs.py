@@ -2,12 +2,14 @@
 import os
 import re
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from panel.jobs import NICENESS, JobPool
+from panel.jobs import NICENESS, Job, JobPool
 from tests.conftest import relay_sections, write_config
 from tests.panel.client import PanelClient
 from tests.panel.seed_tables import EXAMPLES
@@ -30,6 +32,27 @@ async def test_a_job_runs_in_another_process_at_a_lower_priority():
         assert await jobs.run(whoami) == (pid, niceness)  # the process is kept for the next job
     finally:
         await jobs.close()
+
+
+async def test_a_job_named_by_its_module_is_imported_in_the_worker_only():
+    jobs = JobPool(workers=1)
+    try:
+        pid, imported_there = await jobs.run(Job("tests.panel.worker_only_job", "pid_and_modules"))
+    finally:
+        await jobs.close()
+    assert pid != os.getpid() and imported_there
+    assert "tests.panel.worker_only_job" not in sys.modules
+
+
+def test_the_service_starts_without_the_renderers():
+    """reportlab, pypdf and openpyxl are for the job processes: 15 MB the relay's process does without."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, daemon.__main__, panel.service, panel.routes;"
+                               " print(' '.join(sorted({m.partition('.')[0] for m in sys.modules})))"],
+        check=True, capture_output=True, text=True,
+    ).stdout.split()
+    assert "aiohttp" in loaded and "aiosmtpd" in loaded
+    assert not {"reportlab", "pypdf", "openpyxl", "PIL"} & set(loaded)
 
 
 def alive(pid: int) -> bool:
