@@ -240,35 +240,43 @@ async def entries_in(db: Database, statuses: Iterable[EntryStatus], run_id: int 
     return [entry_of(row) for row in await db.fetchall(sql + " ORDER BY id", params)]
 
 
-async def skip(db: Database, entry_id: int, reason: str, now: float) -> None:
-    await db.execute(
-        "UPDATE send_journal SET status = ?, reason = ?, updated_at = ? WHERE id = ? AND status = ?",
-        (EntryStatus.SKIPPED, reason, now, entry_id, EntryStatus.PENDING),
+async def skip(db: Database, skipped: list[tuple[int, str]], now: float) -> None:
+    """(entry id, reason) of letters that will not be made: the account's reason."""
+    await _update_each(
+        db, "UPDATE send_journal SET status = ?, reason = ?, updated_at = ? WHERE id = ? AND status = ?",
+        [(EntryStatus.SKIPPED, reason, now, entry_id, EntryStatus.PENDING) for entry_id, reason in skipped],
     )
 
 
-async def mark_submitting(db: Database, entry_id: int, message_id: str, now: float) -> None:
-    """Before the message goes to the relay: after a crash, its Message-ID tells whether it went."""
-    await db.execute(
-        "UPDATE send_journal SET status = ?, message_id = ?, submitted_at = ?, updated_at = ? WHERE id = ?",
-        (EntryStatus.SUBMITTING, message_id, now, now, entry_id),
+async def mark_submitting(db: Database, letters: list[tuple[int, str]], now: float) -> None:
+    """(entry id, Message-ID) of letters about to go to the relay, in one transaction before
+    the first goes: after a crash, each Message-ID tells whether its letter went."""
+    await _update_each(
+        db, "UPDATE send_journal SET status = ?, message_id = ?, submitted_at = ?, updated_at = ? WHERE id = ?",
+        [(EntryStatus.SUBMITTING, message_id, now, now, entry_id) for entry_id, message_id in letters],
     )
 
 
-async def mark_queued(db: Database, entry_id: int, queue_id: str, reply: str, now: float) -> None:
-    await db.execute(
-        "UPDATE send_journal SET status = ?, queue_id = ?, reply = ?, reason = '', updated_at = ? WHERE id = ?",
-        (EntryStatus.QUEUED, queue_id, reply, now, entry_id),
+async def mark_queued(db: Database, handed: list[tuple[int, str, str]], now: float) -> None:
+    """(entry id, queue id, the relay's reply) of letters the relay accepted."""
+    await _update_each(
+        db, "UPDATE send_journal SET status = ?, queue_id = ?, reply = ?, reason = '', updated_at = ? WHERE id = ?",
+        [(EntryStatus.QUEUED, queue_id, reply, now, entry_id) for entry_id, queue_id, reply in handed],
     )
 
 
-async def back_to_pending(db: Database, entry_id: int, reason: str, now: float) -> None:
-    """Not handed over after all (the relay refused for now): it is tried again."""
-    await db.execute(
-        "UPDATE send_journal SET status = ?, reason = ?, message_id = '', submitted_at = NULL, updated_at = ?"
-        " WHERE id = ?",
-        (EntryStatus.PENDING, reason, now, entry_id),
+async def back_to_pending(db: Database, entry_ids: list[int], reason: str, now: float) -> None:
+    """Not handed over after all (the relay refused for now, or did not get them): tried again."""
+    await _update_each(
+        db, "UPDATE send_journal SET status = ?, reason = ?, message_id = '', submitted_at = NULL, updated_at = ?"
+            " WHERE id = ?",
+        [(EntryStatus.PENDING, reason, now, entry_id) for entry_id in entry_ids],
     )
+
+
+async def _update_each(db: Database, sql: str, rows: list[tuple]) -> None:
+    if rows:
+        await db.write(lambda tx: tx.executemany(sql, rows))
 
 
 async def mark_refused(db: Database, entry_id: int, reason: str, reply: str, now: float) -> None:

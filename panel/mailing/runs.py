@@ -3,12 +3,13 @@
 A run belongs to the running service, whoever started it (the panel, or `epd-relay send`
 writing it into the store): a watcher finds runs to drive, and each is driven by one task
 that takes its pending entries in batches, has their letters made in the job processes
-(the next batch while this one is handed over), and hands each to the local relay over
-one SMTP connection, within the provider's limits. The journal records a letter's
-Message-ID before the letter is handed over; after a crash, the relay's queue says whether
-it went. What then happens to each letter is read back from the relay's queue.
+(a batch per worker ahead of the one handed over), and hands each to the local relay over
+one SMTP connection, within the provider's limits. The journal records a batch's
+Message-IDs before its first letter is handed over; after a crash, the relay's queue says
+which went. What then happens to each letter is read back from the relay's queue.
 """
 import asyncio
+import collections
 import datetime as dt
 import logging
 import time
@@ -22,18 +23,19 @@ from daemon.provider import logins, mail_account
 from daemon.queue import messages
 from daemon.queue.messages import MessageState
 from daemon.secretbox import SecretBox
-from panel.jobs import JobPool
+from panel.jobs import Job, JobPool
 from panel.mailing import journal, limits
 from panel.mailing.journal import EntryStatus, Outcome, RunState
-from panel.mailing.letters import Prepared, Sender, Wanted, prepare_letters
+from panel.mailing.letter_batch import Prepared, Sender, Wanted
 from panel.mailing.mailbox import collect_bounces
 from panel.mailing.message import new_message_id
-from panel.mailing.submission import Login, RelaySubmission, Verdict
+from panel.mailing.submission import Handed, Login, RelaySubmission, Verdict
 from panel.validation import format_date
 
 log = logging.getLogger(__name__)
 
 BATCH = 20             # letters made per job, handed over one by one
+PREPARE_LETTERS = Job("panel.mailing.letters", "prepare_letters")
 WATCH_INTERVAL = 2.0   # how often runs, waits and the relay's outcomes are looked at
 RELAY_RETRY = 60.0     # after the relay said "later"
 REFUSALS_WINDOW, REFUSALS_TO_STOP = 10, 5  # of a run's last finished letters, refused by the provider
@@ -241,42 +243,42 @@ class Mailing:
         submission = RelaySubmission(self._relay_smtp, Login(account.login, password))
         domain = account.sender.address.rpartition("@")[2] or "localhost"
         database = self._settings.current.storage.panel_database
+        making: collections.deque[asyncio.Task] = collections.deque()
+        after: int | None = 0  # the last entry asked for; None when there are no more
         try:
-            next_letters: asyncio.Task | None = None
-            after = 0
             while True:
-                if next_letters is None:
-                    next_letters, after = await self._make_letters(run, after, domain, account.sender, database)
-                    if next_letters is None:
-                        await journal.finish_run(self._db, run_id, self._clock())
-                        log.info("send run %d: every letter handed to the relay", run_id)
-                        return
-                prepared, wanted = await next_letters
-                next_letters = None
+                # Every worker makes a batch while the oldest one is handed over.
+                while after is not None and len(making) < self._jobs.workers:
+                    batch, after = await self._make_letters(run, after, domain, account.sender, database)
+                    if batch is not None:
+                        making.append(batch)
+                if not making:
+                    await journal.finish_run(self._db, run_id, self._clock())
+                    log.info("send run %d: every letter handed to the relay", run_id)
+                    return
+                prepared, wanted = await making.popleft()
                 if await self._stopped(run_id):
                     return
-                # The next batch is made while this one is handed over.
-                next_letters, after = await self._make_letters(run, after, domain, account.sender, database)
                 if not await self._hand_over(run_id, prepared, wanted, submission, account.sender):
-                    if next_letters is not None:
-                        next_letters.cancel()
                     return
         finally:
+            for batch in making:
+                batch.cancel()
             await submission.close()
 
     async def _make_letters(
         self, run: journal.Run, after: int, domain: str, sender: Sender, database: Path,
-    ) -> tuple[asyncio.Task | None, int]:
+    ) -> tuple[asyncio.Task | None, int | None]:
         entries = await journal.pending_entries(self._db, run.id, BATCH, after=after)
         if not entries:
-            return None, after
+            return None, None
         wanted = [Wanted(e.id, e.account_id, e.address,
                          new_message_id(domain, period=run.period, account_number=e.account_number))
                   for e in entries]
         date = dt.datetime.now(dt.timezone.utc).astimezone()
 
         async def make() -> tuple[list[Prepared], list[Wanted]]:
-            return await self._jobs.run(prepare_letters, database, run.period, wanted, sender, date), wanted
+            return await self._jobs.run(PREPARE_LETTERS, database, run.period, wanted, sender, date), wanted
 
         return asyncio.create_task(make()), entries[-1].id
 
@@ -289,58 +291,72 @@ class Mailing:
         sender: Sender,
     ) -> bool:
         """Hand a batch over; False when the run cannot go on now (its state says why)."""
-        by_entry = {w.entry_id: w for w in wanted}
+        message_ids = {w.entry_id: w.message_id for w in wanted}
+        addresses = {w.entry_id: w.address for w in wanted}
+        skipped = [(p.entry_id, p.skip_reason) for p in prepared if p.message is None]
+        await journal.skip(self._db, skipped, self._clock())
+        letters = [p for p in prepared if p.message is not None]
         sending_limits = await self.limits()
-        for item in prepared:
-            if not await self._within_limits(run_id, sending_limits):
+        while letters:
+            allowed = await self._within_limits(run_id, sending_limits)
+            if not allowed:
                 return False
-            letter = by_entry[item.entry_id]
-            now = self._clock()
-            if item.message is None:
-                await journal.skip(self._db, item.entry_id, item.skip_reason, now)
-                continue
-            await journal.mark_submitting(self._db, item.entry_id, letter.message_id, now)
-            handed = await submission.hand_over(sender.address, letter.address, item.message)
-            now = self._clock()
-            if handed.verdict is Verdict.QUEUED:
-                await journal.mark_queued(self._db, item.entry_id, handed.queue_id, handed.reply, now)
-                continue
-            if handed.verdict is Verdict.REFUSED:
-                await journal.mark_refused(self._db, item.entry_id, f"Почтовый релей не принял письмо: {handed.reply}",
-                                           handed.reply, now)
-                continue
-            await journal.back_to_pending(self._db, item.entry_id, "", now)
-            if handed.verdict is Verdict.WRONG_PASSWORD:
-                self._passwords.pop(run_id, None)
-                await journal.wait_for_password(self._db, run_id, f"Пароль не подошел: {handed.reply}", now)
-            elif handed.verdict is Verdict.SENDER_REFUSED:
-                await journal.stop_run(self._db, run_id, f"Почтовый релей не принимает письма от {sender.address}:"
-                                       f" {handed.reply}", now)
-            else:
-                await journal.wait_run(self._db, run_id, now + RELAY_RETRY,
-                                       f"Почтовый релей временно не принимает письма: {handed.reply}", now)
-            log.warning("send run %d: %s: %s", run_id, handed.verdict, handed.reply)
-            return False
+            group, letters = letters[:allowed], letters[allowed:]
+            await journal.mark_submitting(self._db, [(p.entry_id, message_ids[p.entry_id]) for p in group],
+                                          self._clock())
+            queued: list[tuple[int, str, str]] = []
+            try:
+                for position, item in enumerate(group):
+                    handed = await submission.hand_over(sender.address, addresses[item.entry_id], item.message)
+                    if handed.verdict is Verdict.QUEUED:
+                        queued.append((item.entry_id, handed.queue_id, handed.reply))
+                    elif handed.verdict is Verdict.REFUSED:
+                        await journal.mark_refused(self._db, item.entry_id,
+                                                   f"Почтовый релей не принял письмо: {handed.reply}",
+                                                   handed.reply, self._clock())
+                    else:
+                        await journal.back_to_pending(self._db, [p.entry_id for p in group[position:]], "",
+                                                      self._clock())
+                        await self._cannot_go_on(run_id, handed, sender)
+                        return False
+            finally:
+                # Interrupted, the rest stay «submitting»: the next start asks the relay about them.
+                await journal.mark_queued(self._db, queued, self._clock())
         return True
 
-    async def _within_limits(self, run_id: int, sending: limits.Limits) -> bool:
-        """Wait for the minute's limit; at the day's, the run waits (its state says until when)."""
+    async def _cannot_go_on(self, run_id: int, handed: Handed, sender: Sender) -> None:
+        """The relay refused the login or the sender, or said «later»: the run waits or stops."""
+        now = self._clock()
+        if handed.verdict is Verdict.WRONG_PASSWORD:
+            self._passwords.pop(run_id, None)
+            await journal.wait_for_password(self._db, run_id, f"Пароль не подошел: {handed.reply}", now)
+        elif handed.verdict is Verdict.SENDER_REFUSED:
+            await journal.stop_run(self._db, run_id, f"Почтовый релей не принимает письма от {sender.address}:"
+                                   f" {handed.reply}", now)
+        else:
+            await journal.wait_run(self._db, run_id, now + RELAY_RETRY,
+                                   f"Почтовый релей временно не принимает письма: {handed.reply}", now)
+        log.warning("send run %d: %s: %s", run_id, handed.verdict, handed.reply)
+
+    async def _within_limits(self, run_id: int, sending: limits.Limits) -> int:
+        """How many letters may go now, after waiting for the minute's limit; 0 when the run
+        cannot go on (stopped, or at the day's limit: it waits, its state says until when)."""
         while True:
             if await self._stopped(run_id):
-                return False
+                return 0
             if not sending.per_minute and not sending.per_day:
-                return True
+                return BATCH
             now = self._clock()
             allowed = limits.allowance(sending, await journal.submitted_since(self._db, now - limits.DAY), now)
             if allowed.now > 0:
-                return True
+                return allowed.now
             if allowed.daily:
                 when = dt.datetime.fromtimestamp(allowed.next_at)
                 await journal.wait_run(self._db, run_id, allowed.next_at, (
                     f"Достигнут суточный лимит учетной записи почты ({sending.per_day} писем за 24 часа):"
                     f" отправка продолжится {format_date(when.date())} в {when:%H:%M}"
                 ), now)
-                return False
+                return 0
             poke = self._pokes.setdefault(run_id, asyncio.Event())
             poke.clear()
             try:
@@ -361,12 +377,9 @@ class Mailing:
         submitting = await journal.entries_in(self._db, (EntryStatus.SUBMITTING,))
         found = await messages.records_by_message_id(self._relay_db, [e.message_id for e in submitting])
         now = self._clock()
-        for entry in submitting:
-            record = found.get(entry.message_id)
-            if record is not None:
-                await journal.mark_queued(self._db, entry.id, record.queue_id, "accepted before the restart", now)
-            else:
-                await journal.back_to_pending(self._db, entry.id, "", now)
+        await journal.mark_queued(self._db, [(e.id, found[e.message_id].queue_id, "accepted before the restart")
+                                             for e in submitting if e.message_id in found], now)
+        await journal.back_to_pending(self._db, [e.id for e in submitting if e.message_id not in found], "", now)
         if submitting:
             log.warning("send runs: %d letters were being handed over at a stop; %d had been accepted",
                         len(submitting), len(found))
