@@ -121,9 +121,11 @@ class PeakMemory:
         for pid in (self.serve_pid, *children_of(self.serve_pid)):
             kib, cpu = memory_kib(pid), cpu_seconds(pid)
             if kib is not None and cpu is not None:
-                self.peaks[pid] = max(kib, self.peaks.get(pid, 0))
+                # The latest VmHWM, not the highest seen: a job worker is forked from the
+                # service before it execs, and exec starts its peak again.
+                self.peaks[pid] = kib
                 self.cpu[pid] = cpu
-                self.roles.setdefault(pid, "serve" if pid == self.serve_pid else role_of(pid))
+                self.roles[pid] = "serve" if pid == self.serve_pid else role_of(pid)
 
     def total_mib(self) -> float:
         return sum(self.peaks.values()) / 1024
