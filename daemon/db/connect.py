@@ -139,6 +139,12 @@ async def connect(path: Path, schema: Schema | None) -> Database:
         # FULL: a commit is fsync'd before it returns, so a 250 survives power loss.
         await connection.execute("PRAGMA synchronous = FULL")
         await connection.execute("PRAGMA foreign_keys = ON")
+        # Debian builds SQLite with SECURE_DELETE: every page a DELETE frees is zeroed, and
+        # so written again. A delivered message's content is 20-30 pages rewritten through
+        # the WAL (about 70 pwrites of the relay's 140 per message). FAST still clears what
+        # is deleted inside a b-tree page, and leaves freed pages for the next use or the
+        # idle VACUUM. Relay bench, alternating: 3.5-3.6 ms of CPU a message against 3.8-4.1.
+        await connection.execute("PRAGMA secure_delete = FAST")
         if schema is not None:
             await connection._execute(migrate, connection._conn, schema)
     except BaseException:

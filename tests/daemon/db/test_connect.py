@@ -1,4 +1,5 @@
 """Database.write: a whole transaction in one trip, all or nothing."""
+import os
 import sqlite3
 
 import aiosqlite
@@ -65,3 +66,15 @@ async def test_a_write_that_need_not_be_durable_leaves_later_commits_durable(db)
         await db.write(fail, durable=False)
     assert (await db.fetchone("PRAGMA synchronous"))[0] == 2
     assert [tuple(r) for r in await db.fetchall("SELECT x FROM t")] == [(1,)]
+
+
+async def test_deleting_a_large_value_does_not_write_its_pages_again(tmp_path):
+    """A delivered message's content is deleted: its freed pages are not zeroed through the WAL."""
+    async with opened(tmp_path / "q.db", None) as db:
+        await db.write(lambda tx: tx.execute("CREATE TABLE contents (content BLOB NOT NULL)"))
+        await db.write(lambda tx: tx.execute("INSERT INTO contents VALUES (?)", (os.urandom(100_000),)))
+        wal = tmp_path / "q.db-wal"
+        before = wal.stat().st_size
+        await db.write(lambda tx: tx.execute("DELETE FROM contents"))
+        frames = (wal.stat().st_size - before) / (4096 + 24)  # page and frame header
+    assert frames <= 4, f"{frames:.0f} pages written for the delete (25 overflow pages were freed)"
