@@ -126,5 +126,16 @@ async def presented_certificate(
         return None
     finally:
         if writer is not None:
-            writer.close()
+            await _closed(writer)
     return read_certificate(der) if der else None
+
+
+async def _closed(writer: asyncio.StreamWriter, timeout: float = 2.0) -> None:
+    """Closed, its TLS shutdown finished: the caller may be the last thing its loop runs, and
+    a transport still closing then is one left open (uvloop refuses to close the loop: EBUSY)."""
+    writer.close()
+    try:
+        async with asyncio.timeout(timeout):
+            await writer.wait_closed()
+    except (OSError, TimeoutError):
+        pass

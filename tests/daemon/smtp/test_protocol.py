@@ -42,13 +42,14 @@ async def test_a_narrow_dir_still_gives_aiosmtpd_every_command_and_hook():
 
 
 class WriteRecordingSMTP(RelaySMTP):
-    """Notes every write the protocol makes to its (real) socket transport."""
+    """Notes every write the protocol makes to its (real) socket transport, through its
+    stream writer (uvloop's transports do not let a test replace their methods)."""
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
         self.writes = writes = []
-        send = transport.write
-        transport.write = lambda data: (writes.append(bytes(data)), send(data))[1]
+        send = self._writer.write
+        self._writer.write = lambda data: (writes.append(bytes(data)), send(data))[1]
 
 
 async def test_a_multi_line_reply_goes_out_in_one_write():
