@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import uvloop
+
 from daemon import heap
 from daemon.app import serve
 from daemon.config import DEFAULT_PATH, Config, load
@@ -45,7 +47,7 @@ def _cmd_serve(config: Config, args: argparse.Namespace) -> int:
     # the journal first, to show where it stood.
     faulthandler.enable()
     heap.keep_small()
-    return asyncio.run(serve(config))
+    return uvloop.run(serve(config))
 
 
 async def _saved_account(config: Config) -> mail_account.MailAccount | None:

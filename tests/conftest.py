@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvloop
 
 from daemon import app
 from daemon.config import Config, load
@@ -14,6 +15,11 @@ from daemon.secretbox import SecretBox
 from tests.certificate_authority import CertificateAuthority
 from tests.fake_upstream import FakeUpstream
 from tls.contexts import server_context
+
+def pytest_asyncio_loop_factories(config, item):
+    """Every async test on uvloop, the loop `epd-relay serve` runs on."""
+    return {"uvloop": uvloop.new_event_loop}
+
 
 SENDER = "sender@example.test"
 PASSWORD = "right-password"
