@@ -36,8 +36,10 @@ With --rounds R every way runs R times, the ways taking turns (relay, stunnel, .
 relay, stunnel, ...), so that a slow minute of a shared machine falls on all of them;
 each way is then reported by its median run (by delivered rate) with the range of all.
 
-The summary gives each way's ratio to stunnel (medians); the project's goal is a relay
-delivered rate at least 5x stunnel's with nothing lost. Exit status: 0 when nothing was
+The summary's headline is the relay against the ceiling (medians): delivered at least
+0.8x the reused way, CPU a message at most 0.4x stunnel's, p50 latency within 5 ms of the
+reused way's, nothing lost. Then each way's ratio to stunnel; the first goal was a relay
+delivered rate at least 5x stunnel's. Exit status: 0 when nothing was
 lost, duplicated or failed in any way, 1 otherwise (the goal itself does not set it).
 
 Run as root (Postfix and Dovecot are started directly):
@@ -512,9 +514,34 @@ def ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:5.2f}x" if a and b else "  n/a"
 
 
+def cpu_per_message(result: Result | None) -> float | None:
+    return result.cpu_seconds / result.messages if result and result.cpu_seconds is not None else None
+
+
+def headline(results: dict[str, Result], clean: bool) -> None:
+    """Issue 12's goal: the relay at the provider's pace (the reused way), at little CPU."""
+    relay, reused, stunnel = results.get("relay"), results.get("reused"), results.get("stunnel")
+    if not (relay and reused):
+        return
+    print("== the relay against the ceiling (delivered; the reused way is what the provider takes)")
+    print(f"  relay / reused       delivered {ratio(relay.delivered_rate, reused.delivered_rate)}   (goal >= 0.80x)")
+    goals = [bool(relay.delivered_rate and reused.delivered_rate
+                  and relay.delivered_rate >= 0.8 * reused.delivered_rate)]
+    relay_cpu, stunnel_cpu = cpu_per_message(relay), cpu_per_message(stunnel)
+    if stunnel:
+        print(f"  relay / stunnel      delivered {ratio(relay.delivered_rate, stunnel.delivered_rate)}"
+              f"   CPU a message {ratio(relay_cpu, stunnel_cpu)}   (goal <= 0.40x)")
+        goals.append(bool(relay_cpu and stunnel_cpu and relay_cpu <= 0.4 * stunnel_cpu))
+    print(f"  p50 latency          relay {relay.p50_ms:.1f} ms, reused {reused.p50_ms:.1f} ms + 5 ms"
+          f"   (goal: relay <= {reused.p50_ms + 5:.1f} ms)")
+    goals.append(relay.p50_ms <= reused.p50_ms + 5)
+    print(f"  goal: {'met' if clean and all(goals) else 'NOT met'}")
+
+
 def summary(runs: dict[str, list[Result]]) -> bool:
     results = {name: median_run(way_runs) for name, way_runs in runs.items()}
     clean = all(r.clean for way_runs in runs.values() for r in way_runs)
+    headline(results, clean)
     stunnel = results.get("stunnel")
     if stunnel:
         print("== ratios to stunnel (delivered, accepted)")

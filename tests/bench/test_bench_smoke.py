@@ -33,6 +33,7 @@ def test_benchmark_sends_every_way_and_loses_nothing() -> None:
     assert result.stdout.count("lost 0, duplicates 0, failed 0") == len(WAYS), output
     assert result.stdout.count("(5 of 5 in the Maildir)") == len(WAYS), output
     assert "relay / stunnel      delivered" in result.stdout, output
+    assert "relay / reused       delivered" in result.stdout and "CPU a message" in result.stdout, output
 
 
 @pytest.mark.postfix
