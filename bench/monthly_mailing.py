@@ -12,14 +12,13 @@ import csv
 import html
 import io
 import re
-from dataclasses import dataclass
 
 import aiohttp
 
 from bench.payment_documents import organisations
 from bench.processes import REPO
+from tests.panel.client import PanelClient
 
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]*)"')
 ORGANISATION = organisations()[0]  # УК "Тихий океан", with every requisite the document prints
 SEED_CHARGES = REPO / "examples" / "charges-2013-07.csv"
 PERIOD = "2013-07"
@@ -73,35 +72,9 @@ def text_of(page: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page))).strip()
 
 
-@dataclass
-class Page:
-    status: int
-    path: str
-    text: str
-
-    @property
-    def csrf_token(self) -> str:
-        return CSRF_FIELD.search(self.text)[1]
-
-
-class PanelSession:
-    """One staff member's logged-in browser: pages fetched, forms posted with their token."""
-
-    def __init__(self, url: str) -> None:
-        self.http = aiohttp.ClientSession(url, cookie_jar=aiohttp.CookieJar(unsafe=True),
-                                          timeout=aiohttp.ClientTimeout(total=3600))
-
-    async def get(self, path: str) -> Page:
-        async with self.http.get(path) as answer:
-            return Page(answer.status, answer.url.path, await answer.text())
-
-    async def post(self, path: str, data: dict | aiohttp.FormData, token: str) -> Page:
-        if isinstance(data, dict):
-            data = {**data, "csrf_token": token}
-        else:
-            data.add_field("csrf_token", token)
-        async with self.http.post(path, data=data) as answer:
-            return Page(answer.status, answer.url.path, await answer.text())
+class PanelSession(PanelClient):
+    """One staff member's logged-in browser (tests/panel/client.py), with the two steps the
+    bench needs checked: the login, and an upload's report."""
 
     async def log_in(self, name: str, password: str) -> None:
         page = await self.post("/login", {"name": name, "password": password}, (await self.get("/login")).csrf_token)
@@ -118,6 +91,3 @@ class PanelSession:
         if "загружен." not in shown:
             raise RuntimeError(f"import of {filename} failed: {shown[:500]}")
         return shown
-
-    async def close(self) -> None:
-        await self.http.close()
