@@ -34,7 +34,7 @@ T = TypeVar("T")
 
 NICENESS = 10  # the relay's SMTP, POP3 and delivery come first when the cores are busy
 PR_SET_PDEATHSIG = 1  # prctl(2)
-_LIBC = ctypes.CDLL(None, use_errno=True)  # glibc: prctl(2), malloc_trim(3)
+_LIBC = ctypes.CDLL(None, use_errno=True)  # glibc: prctl(2)
 
 
 def _worker_started(service_pid: int) -> None:
@@ -59,18 +59,12 @@ class Job:
         return getattr(importlib.import_module(self.module), self.name)(*args)
 
 
-def give_memory_back() -> None:
-    """Free heap pages back to the system. glibc keeps them otherwise, and after megabytes
-    were passed to a job or made by one, a process stayed that much larger for good."""
-    gc.collect()
-    _LIBC.malloc_trim(0)
-
-
 def _run_job(job: Callable[..., T], args: tuple) -> T:
     try:
         return job(*args)
     finally:
-        give_memory_back()
+        gc.collect()  # in the worker: the relay's loop does not wait for it
+        heap.give_back()
 
 
 class JobPool:

@@ -7,9 +7,10 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
+from daemon import heap
 from panel import keys
 from panel.imports import ACCOUNT_COLUMNS, CHARGE_COLUMNS, ImportReport
-from panel.jobs import give_memory_back, import_job
+from panel.jobs import import_job
 from panel.templating import render
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ async def upload(request: web.Request) -> web.Response:
     database = request.app[keys.SETTINGS].current.storage.panel_database
     report = await request.app[keys.JOBS].run(import_job, database, data, filename, time.time())
     del data
-    give_memory_back()  # the upload's copies: megabytes the relay's process need not keep
+    heap.give_back()  # the upload's copies: megabytes the relay's process need not keep
     log.info(
         "import of %r by %s: %s", filename, request[keys.SESSION].user.name,
         f"{report.created} created, {report.updated} updated" if report.applied
