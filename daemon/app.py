@@ -142,7 +142,7 @@ async def start(config: Config, clock=time.time, run_worker: bool = True) -> Rel
             bounces=Maildir(storage.bounce_maildir), clock=clock,
         )
         handler = RelayHandler(
-            settings, db, Authenticator(settings, db, credentials), worker.wake, clock,
+            settings, db, Authenticator(settings, db, credentials), worker.queued, clock,
             store_failing=lambda: worker.store_failing,
         )
         listen = config.smtp.listen

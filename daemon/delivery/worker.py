@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from daemon.config import ConfigHolder, DeliveryConfig
-from daemon.db.compact import compact_if_mostly_free
+from daemon.db.compact import FileSpace, compact_if_mostly_free
 from daemon.db.connect import Database
 from daemon.delivery.bounce import FailedRecipient, make_bounce
 from daemon.delivery.maildir import Maildir
@@ -26,6 +26,7 @@ from daemon.watchdog import Deadlines
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+Claimed = messages.Claim | messages.NothingDue
 
 # How long to sleep when nothing is due, at most; a new message wakes the runner at once.
 MAX_IDLE_WAIT = 60.0
@@ -90,6 +91,14 @@ class DeliveryWorker:
         self._stopping = False
         self._pauses: dict[str, float] | None = None  # account: paused until
         self._round: _Round | None = None  # the run_once in progress
+        self._running = False  # run() is delivering; tests may drive run_once themselves
+        self._promised = 0  # lanes promised to messages being stored (queued)
+        self._handed: list[messages.Claim] = []  # claims stored with no round to take them
+        # What the latest claim to find nothing due saw, with the accounts it passed by, and
+        # whether a message was stored after it (counted by _stored_later), which the
+        # runner must then look for: it sleeps on what that claim saw otherwise.
+        self._nothing_due: tuple[messages.NothingDue, frozenset[str]] | None = None
+        self._stored_later = 0
         self._monotonic = monotonic
         self._failing: set[Failing] = set()  # operations on the store waiting to try again
         self.deadlines = Deadlines(monotonic)  # what the watchdog checks
@@ -110,8 +119,64 @@ class DeliveryWorker:
         self._wake.set()
         self._try_store.set()
         # With no lane left the round is ending; the next one sees the message.
-        if self._round is not None and 0 < self._round.lanes < self._settings.current.delivery.connections:
+        if self._round is not None and 0 < self._round.lanes and self._lanes_in_use() < self._connections():
             self._start_lane(self._round)
+
+    async def queued(self, store: Callable[[set[str] | None], Awaitable[Claimed | None]]) -> None:
+        """Store a message the listener took, with ``store``, and see that it is delivered.
+
+        While a lane is free, ``store`` is given the paused accounts, and claims the oldest
+        message due (passing them by) in the transaction that stores this one
+        (messages.insert_message): the claim starts the lane at once, with the content in
+        hand. The runner is not waited for and nothing is read back. Otherwise ``store`` gets
+        None; while a round's lanes are busy, their next claims take the message (and the
+        runner looks for it if the last of them came before it), else the runner is woken.
+
+        The hand-over runs even if the caller is cancelled once the store has begun (a client
+        gone while its message was written): a claim committed with nobody to send it would
+        keep the message from delivery until the next start.
+        """
+        if not self._lane_free():
+            await store(None)
+            if self._delivering() and self._round is not None and self._round.lanes > 0:
+                self._stored_later += 1
+            else:
+                self.wake()
+            return
+        self._promised += 1
+        storing = asyncio.ensure_future(store(self._paused(self._clock())))
+        storing.add_done_callback(self._hand_over)
+        await asyncio.shield(storing)
+
+    def _connections(self) -> int:
+        return self._settings.current.delivery.connections
+
+    def _lanes_in_use(self) -> int:
+        return self._promised + (self._round.lanes if self._round is not None else 0)
+
+    def _delivering(self) -> bool:
+        return self._running and not self._stopping and not self._failing and self._pauses is not None
+
+    def _lane_free(self) -> bool:
+        return self._delivering() and self._lanes_in_use() < self._connections()
+
+    def _hand_over(self, storing: asyncio.Future) -> None:
+        self._promised -= 1
+        if storing.cancelled() or storing.exception() is not None:
+            self._wake.set()  # a stop may be waiting for this promise
+            return
+        claim = storing.result()
+        if isinstance(claim, messages.NothingDue):  # its account is paused: the runner waits
+            return
+        round_ = self._round
+        if not (round_ is not None and round_.lanes > 0 and self._start_lane(round_, claim)):
+            self._handed.append(claim)  # the runner is between rounds or waiting: it starts one
+            self._wake.set()
+
+    def _saw(self, nothing_due: messages.NothingDue, paused: set[str]) -> None:
+        """A claim found nothing due: it saw every message stored before it."""
+        self._nothing_due = nothing_due, frozenset(paused)
+        self._stored_later = 0
 
     def stop(self) -> None:
         """Finish the message in flight, then return from run()."""
@@ -185,18 +250,22 @@ class DeliveryWorker:
         """Attempt every message due at ``now`` (or by the clock, if later), in up to
         [delivery] connections lanes at once; returns how many were attempted.
 
-        A lane ends when it finds nothing due. A client that sends one message at a time
-        leaves one lane busy and the others ended, so a message queued during the round
-        starts a lane again (wake): a backlog that builds up behind a fast client goes
+        A lane ends when it finds nothing due. A message queued while fewer lanes run
+        starts one of its own (queued): a backlog that builds up behind a fast client goes
         out over every connection, not over the one lane that happened to be running.
+        Claims handed over by queued() between rounds start this one's lanes.
         """
         if self._pauses is None:
             await self._load_pauses()
+        handed, self._handed = self._handed, []
+        self._nothing_due = None
         try:
             async with asyncio.TaskGroup() as group:
                 round_ = self._round = _Round(group, now, self._paused(now))
-                for _ in range(self._settings.current.delivery.connections):
-                    self._start_lane(round_)
+                for claim in handed:
+                    self._start_lane(round_, claim)
+                if not handed:
+                    self._start_lane(round_)  # which starts the next lane once it has a message
         except ExceptionGroup as failed:  # one lane failed (gave up on the store), the rest were cancelled
             if len(failed.exceptions) == 1:
                 raise failed.exceptions[0] from None
@@ -205,19 +274,29 @@ class DeliveryWorker:
             self._round = None
         return round_.attempted
 
-    def _start_lane(self, round_: _Round) -> None:
-        lane = self._lane(round_)
+    def _start_lane(self, round_: _Round, claim: messages.Claim | None = None) -> bool:
+        """A lane in ``round_``, beginning with ``claim`` if given; False if the round has ended."""
+        lane = self._lane(round_, claim)
         try:
             round_.group.create_task(lane)
         except RuntimeError:  # a lane failed and the group is shutting down: run() looks again
             lane.close()
-            return
+            return False
         round_.lanes += 1
+        return True
 
-    async def _lane(self, round_: _Round) -> None:
-        """Attempt one message after another; each record also claims the next one."""
+    async def _lane(self, round_: _Round, claim: messages.Claim | None) -> None:
+        """Attempt one message after another; each record also claims the next one.
+
+        A lane that claims its first message starts another while the round has fewer
+        than [delivery] connections: a backlog gets every connection, and a round with
+        nothing due costs one claim.
+        """
         try:
-            claim = await self._claim(round_)
+            if claim is None:
+                claim = await self._claim(round_)
+                if claim is not None and self._lanes_in_use() < self._connections():
+                    self._start_lane(round_)
             while claim is not None:
                 claim = await self._attempt(claim, round_)
         except StoreUnavailable:
@@ -227,12 +306,18 @@ class DeliveryWorker:
             round_.lanes -= 1
 
     async def _claim(self, round_: _Round) -> messages.Claim | None:
-        async def claim() -> messages.Claim | None:
+        async def claim() -> Claimed | None:
             if self._stopping:
                 return None
             return await messages.claim_next(self._db, self._due_by(round_), round_.paused)
 
-        return await self._stored("claiming the next message", claim)
+        return self._claimed(await self._stored("claiming the next message", claim), round_)
+
+    def _claimed(self, claim: Claimed | None, round_: _Round) -> messages.Claim | None:
+        if isinstance(claim, messages.NothingDue):
+            self._saw(claim, round_.paused)
+            return None
+        return claim
 
     def _due_by(self, round_: _Round) -> float:
         return max(round_.now, self._clock())
@@ -297,6 +382,7 @@ class DeliveryWorker:
                 ", and is sent again: the provider had accepted it" if accepted else "",
             )
             raise
+        next_claim = self._claimed(next_claim, round_)
         recipients = _outcomes_text(message, outcomes, new_state)
         if new_state is MessageState.DEFERRED:
             log.info("%s: deferred for %.0f s: %s", message.id, retry_at - now, recipients)
@@ -342,6 +428,7 @@ class DeliveryWorker:
         fails for good raises StoreUnavailable, and anything else that escapes is a bug:
         either way the relay logs it and exits for systemd to restart it (daemon/app.py).
         """
+        self._running = True
         try:
             while not self._stopping:
                 self._wake.clear()
@@ -350,12 +437,11 @@ class DeliveryWorker:
                     break
                 now = self._clock()
                 await self._transport.close_idle(now)
-                due = await self._stored(
-                    "looking for the next message due",
-                    lambda: messages.next_due_at(self._db, self._paused(now)),
-                )
+                if self._wake.is_set() or self._stored_later:
+                    continue  # a message came after the round's last claim
+                due, space = await self._outlook(now)
                 if due is None and not self._wake.is_set():
-                    await compact_if_mostly_free(self._db)
+                    await compact_if_mostly_free(self._db, space)
                 wait = MAX_IDLE_WAIT if due is None else max(0.0, due - now)
                 wait = min(wait, MAX_IDLE_WAIT, self._settings.current.delivery.connection_idle)
                 try:
@@ -363,9 +449,32 @@ class DeliveryWorker:
                         await self._wake.wait()
                 except TimeoutError:
                     pass
+            await self._deliver_promised()
         except StoreUnavailable:
             if not self._stopping:
                 raise
         finally:
+            self._running = False
             await self._transport.close()
+
+    async def _outlook(self, now: float) -> tuple[float | None, FileSpace | None]:
+        """When the next message falls due, and the file's space if known: as the round's
+        last claim saw them, unless the paused accounts have changed since."""
+        paused = self._paused(now)
+        if self._nothing_due is not None and self._nothing_due[1] == paused:
+            seen = self._nothing_due[0]
+            return seen.next_due_at, seen.space
+        due = await self._stored(
+            "looking for the next message due", lambda: messages.next_due_at(self._db, paused)
+        )
+        return due, None
+
+    async def _deliver_promised(self) -> None:
+        """At a stop, the messages stored with a lane promised are in flight: they are sent."""
+        while self._promised or self._handed:
+            if not self._handed:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            await self.run_once(self._clock())
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from daemon.db.compact import FileSpace, file_space
 from daemon.db.connect import Database
 
 
@@ -60,6 +61,21 @@ class QueuedMessage:
 
 
 @dataclass(frozen=True)
+class Claim:
+    message: QueuedMessage
+    content: bytes | None  # None: missing, which only a damaged database can cause
+
+
+@dataclass(frozen=True)
+class NothingDue:
+    """A claim that found no message due, and what the same transaction saw of the queue:
+    the runner then sleeps without asking again."""
+
+    next_due_at: float | None  # the earliest waiting message's, paused accounts passed by
+    space: FileSpace  # whether the file is worth compacting (daemon/db/compact.py)
+
+
+@dataclass(frozen=True)
 class RecipientOutcome:
     """What one attempt decided for one recipient."""
 
@@ -107,11 +123,18 @@ async def insert_message(
     recipients: list[str],
     content: bytes,
     now: float,
-) -> None:
-    """Queue a message durably: when this returns, the 250 may be given."""
+    claim_due_by: float | None = None,
+    paused: Collection[str] = (),
+) -> Claim | NothingDue | None:
+    """Queue a message durably: when this returns, the 250 may be given.
+
+    With ``claim_due_by`` (a delivery lane is free), the same transaction then claims the
+    oldest message due by then, as claim_next does: most often this one, whose content
+    the claim then carries from memory rather than read back.
+    """
     message_id = message_id_of(content)
 
-    def insert(tx: sqlite3.Connection) -> None:
+    def insert(tx: sqlite3.Connection) -> Claim | NothingDue | None:
         tx.execute(
             "INSERT INTO messages (id, state, account, sender, size, received_at, message_id,"
             " next_attempt_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -123,8 +146,9 @@ async def insert_message(
         )
         tx.execute("INSERT INTO message_contents (message_id, content) VALUES (?, ?)", (queue_id, content))
         _event(tx, queue_id, now, MessageState.QUEUED, f"from {sender} to {', '.join(recipients)}")
+        return None if claim_due_by is None else _claim(tx, claim_due_by, paused, (queue_id, content))
 
-    await db.write(insert)
+    return await db.write(insert)
 
 
 def _message(row: sqlite3.Row, recipients: list[sqlite3.Row]) -> QueuedMessage:
@@ -145,23 +169,22 @@ def _not_paused(paused: Collection[str]) -> str:
     return f" AND account NOT IN ({','.join('?' * len(paused))})" if paused else ""
 
 
-async def next_due_at(db: Database, paused: set[str]) -> float | None:
-    """When the earliest waiting message falls due, ignoring paused accounts."""
-    row = await db.fetchone(
+def _next_due_at(paused: Collection[str]) -> tuple[str, tuple]:
+    return (
         "SELECT MIN(next_attempt_at) FROM messages WHERE state IN (?, ?)" + _not_paused(paused),
         (MessageState.QUEUED, MessageState.DEFERRED, *paused),
     )
+
+
+async def next_due_at(db: Database, paused: set[str]) -> float | None:
+    """When the earliest waiting message falls due, ignoring paused accounts."""
+    row = await db.fetchone(*_next_due_at(paused))
     return row[0]
 
 
-@dataclass(frozen=True)
-class Claim:
-    message: QueuedMessage
-    content: bytes | None  # None: missing, which only a damaged database can cause
-
-
-async def claim_next(db: Database, now: float, paused: set[str]) -> Claim | None:
-    """Mark the oldest due message active and being sent, and return it with its content.
+async def claim_next(db: Database, now: float, paused: set[str]) -> Claim | NothingDue:
+    """Mark the oldest due message active and being sent, and return it with its content
+    (NothingDue if none is).
 
     The mark is committed before anything goes to the provider, so a crash while the
     message is sent counts against it (recover_active). It is not fsync'd: it only has
@@ -171,7 +194,10 @@ async def claim_next(db: Database, now: float, paused: set[str]) -> Claim | None
     return await db.write(lambda tx: _claim(tx, now, paused), durable=False)
 
 
-def _claim(tx: sqlite3.Connection, now: float, paused: Collection[str]) -> Claim | None:
+def _claim(
+    tx: sqlite3.Connection, now: float, paused: Collection[str], in_hand: tuple[str, bytes] | None = None
+) -> Claim | NothingDue:
+    """The claim of claim_next; ``in_hand`` is a message's id and content known already."""
     row = tx.execute(
         "UPDATE messages SET state = ?, sending = 1, attempts = attempts + 1, updated_at = ?"
         " WHERE id = (SELECT id FROM messages WHERE state IN (?, ?) AND next_attempt_at <= ?"
@@ -180,10 +206,12 @@ def _claim(tx: sqlite3.Connection, now: float, paused: Collection[str]) -> Claim
         (MessageState.ACTIVE, now, MessageState.QUEUED, MessageState.DEFERRED, now, *paused),
     ).fetchone()
     if row is None:
-        return None
+        return NothingDue(tx.execute(*_next_due_at(paused)).fetchone()[0], file_space(tx))
     recipients = tx.execute(
         "SELECT id, address, state FROM recipients WHERE message_id = ? ORDER BY id", (row["id"],)
     ).fetchall()
+    if in_hand is not None and in_hand[0] == row["id"]:
+        return Claim(_message(row, recipients), in_hand[1])
     content = tx.execute("SELECT content FROM message_contents WHERE message_id = ?", (row["id"],)).fetchone()
     return Claim(_message(row, recipients), content[0] if content else None)
 
@@ -198,7 +226,7 @@ async def record_attempt(
     reason: str,
     claim_due_by: float | None = None,
     paused: Collection[str] = (),
-) -> tuple[MessageState, Claim | None]:
+) -> tuple[MessageState, Claim | NothingDue | None]:
     """Store one attempt's per-recipient outcomes and move the message to the state they imply.
 
     With ``claim_due_by``, the same transaction then claims the next message due by then
@@ -215,7 +243,7 @@ async def record_attempt(
     else:
         new_state = MessageState.DELIVERED
 
-    def record(tx: sqlite3.Connection) -> Claim | None:
+    def record(tx: sqlite3.Connection) -> Claim | NothingDue | None:
         tx.executemany(
             "UPDATE recipients SET state = ?, reply_code = ?, reply_text = ?, updated_at = ?"
             " WHERE id = ?",

@@ -5,7 +5,7 @@ import inspect
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
@@ -39,14 +39,14 @@ class RelayHandler:
         settings: ConfigHolder,
         db: Database,
         authenticator: Authenticator,
-        on_queued: Callable[[], None],
+        queued: Callable[[Callable[[set[str] | None], Awaitable[object]]], Awaitable[None]],
         clock: Callable[[], float] = time.time,
         store_failing: Callable[[], bool] = lambda: False,
     ) -> None:
         self._settings = settings
         self._db = db
         self._authenticator = authenticator
-        self._on_queued = on_queued
+        self._queued = queued  # DeliveryWorker.queued: stores the message and sees it delivered
         self._clock = clock
         self._store_failing = store_failing
         self._senders: dict[str, tuple[str, float]] = {}
@@ -155,16 +155,17 @@ class RelayHandler:
             return DELIVERY_PAUSED
         content = envelope.original_content or b""
         queue_id = messages.new_queue_id()
-        try:
-            await messages.insert_message(
-                self._db,
-                queue_id=queue_id,
-                account=getattr(session, "account", ""),
-                sender=envelope.mail_from,
-                recipients=list(envelope.rcpt_tos),
-                content=content,
-                now=self._clock(),
+        account, sender, recipients = getattr(session, "account", ""), envelope.mail_from, list(envelope.rcpt_tos)
+
+        async def store(paused: set[str] | None) -> messages.Claim | messages.NothingDue | None:
+            now = self._clock()
+            return await messages.insert_message(
+                self._db, queue_id=queue_id, account=account, sender=sender, recipients=recipients,
+                content=content, now=now, claim_due_by=None if paused is None else now, paused=paused or (),
             )
+
+        try:
+            await self._queued(store)
         except Exception:
             log.exception("could not store a message from %s", envelope.mail_from)
             return STORAGE_FAILED
@@ -172,7 +173,6 @@ class RelayHandler:
             "%s: queued from=<%s> to=%d size=%d",
             queue_id, envelope.mail_from, len(envelope.rcpt_tos), len(content),
         )
-        self._on_queued()
         return f"250 2.0.0 Ok: queued as {queue_id}"
 
 

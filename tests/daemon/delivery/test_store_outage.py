@@ -150,7 +150,7 @@ async def test_a_runner_that_gives_up_on_the_store_is_logged_at_once_and_stop_st
 async def test_a_bug_in_the_runner_is_logged_at_once_and_the_listener_closes(
     upstream, relay_config, monkeypatch, log_watch
 ):
-    async def broken(db):
+    async def broken(db, space):
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(worker, "compact_if_mostly_free", broken)  # runs when the queue is empty

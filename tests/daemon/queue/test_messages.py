@@ -1,6 +1,8 @@
 """The queue: claims oldest first, records, crashes and holds, and the space a backlog leaves."""
 import sqlite3
 
+from unittest.mock import ANY
+
 import pytest
 
 from daemon.db.compact import compact_if_mostly_free
@@ -43,7 +45,7 @@ async def test_active_message_returns_to_queue_then_is_held_after_repeated_crash
         else:
             assert requeued == [] and held == ["Q1"]
     assert await state_of(db) is MessageState.HOLD
-    assert await messages.claim_next(db, now=10_000.0, paused=set()) is None
+    assert await messages.claim_next(db, now=10_000.0, paused=set()) == messages.NothingDue(None, ANY)
     assert await messages.release(db, "Q1", now=10_001.0)
     claim = await messages.claim_next(db, now=10_002.0, paused=set())
     assert claim.message.id == "Q1" and claim.content == CONTENT
@@ -65,7 +67,8 @@ async def test_claims_come_oldest_first_and_only_when_due(db):
     await db.execute("UPDATE messages SET next_attempt_at = 300 WHERE id = 'Q1'")
     claimed = (await messages.claim_next(db, now=200.0, paused=set())).message
     assert claimed.id == "Q2" and [r.address for r in claimed.recipients] == ["r1@example.ru", "r2@example.ru"]
-    assert await messages.claim_next(db, now=200.0, paused=set()) is None
+    # Nothing due: the claim says when the next message will be, for the runner to sleep on.
+    assert await messages.claim_next(db, now=200.0, paused=set()) == messages.NothingDue(300.0, ANY)
     assert (await messages.claim_next(db, now=300.0, paused=set())).message.id == "Q1"
     rows = await db.fetchall("SELECT id, state, sending, attempts FROM messages ORDER BY id")
     assert [tuple(r) for r in rows] == [("Q1", "active", 1, 1), ("Q2", "active", 1, 1)]
@@ -97,7 +100,7 @@ async def test_a_record_can_claim_the_next_due_message_in_the_same_transaction(d
 
 async def test_paused_accounts_are_not_claimed(db):
     await insert(db)
-    assert await messages.claim_next(db, now=200.0, paused={"a@example.test"}) is None
+    assert await messages.claim_next(db, now=200.0, paused={"a@example.test"}) == messages.NothingDue(None, ANY)
     assert await messages.next_due_at(db, {"a@example.test"}) is None
     assert await messages.next_due_at(db, set()) == 100.0
 
@@ -124,7 +127,7 @@ async def test_a_drained_backlog_gives_its_space_back_to_the_disk(db, tmp_path):
             recipients=["r@example.ru"], content=content, now=100.0,
         )
     assert await compact_if_mostly_free(db) is None  # all of it is mail still to send
-    while claim := await messages.claim_next(db, now=200.0, paused=set()):
+    while isinstance(claim := await messages.claim_next(db, now=200.0, paused=set()), messages.Claim):
         [recipient] = claim.message.recipients
         await messages.record_attempt(
             db, claim.message, [messages.RecipientOutcome(recipient.id, messages.RecipientState.DELIVERED, 250, "ok")],
@@ -136,6 +139,8 @@ async def test_a_drained_backlog_gives_its_space_back_to_the_disk(db, tmp_path):
     assert (tmp_path / "relay.db").stat().st_size == after < size_before
     assert len(await db.fetchall("SELECT id FROM messages WHERE state = 'delivered'")) == 120
     assert await compact_if_mostly_free(db) is None  # nothing left to give back
+    assert claim.space.mostly_free  # the empty claim saw what the runner compacts on
+    assert (await messages.claim_next(db, now=300.0, paused=set())).space.free == 0
 
 
 async def test_a_compaction_that_cannot_take_the_lock_is_skipped_not_fatal(db, tmp_path, caplog):
