@@ -21,6 +21,8 @@ import re
 
 from aiosmtpd.smtp import SMTP, Session, syntax
 
+from daemon.smtp.transparency import unstuffed
+
 log = logging.getLogger(__name__)
 
 BARE_LINE_END = (
@@ -119,11 +121,7 @@ class RelaySMTP(SMTP):
             await self.push(BARE_LINE_END)
             self._set_post_data_state()
             return
-        if content.startswith(b"."):
-            content = content[1:]
-        if b"\r\n." in content:  # a search skips ahead; the replace alone read every byte (70 µs / 100 KB)
-            content = content.replace(b"\r\n.", b"\r\n")
-        self.envelope.content = self.envelope.original_content = content
+        self.envelope.content = self.envelope.original_content = unstuffed(content)
         status = await self._call_handler_hook("DATA")
         self._set_post_data_state()
         await self.push(status)
@@ -131,14 +129,17 @@ class RelaySMTP(SMTP):
     async def _read_until_marker(self) -> tuple[bytes, bool]:
         """The message up to (not including) the line ".", and whether it went over the limit."""
         limit = self.data_size_limit
-        data = bytearray()
-        size = 0
+        piece = await self._read_piece()
+        if _ends_message(piece):  # most often the whole message comes in one piece
+            too_big = bool(limit) and len(piece) - len(MARKER) > limit
+            return (piece[: -len(MARKER)] if not too_big else b""), too_big
+        data = bytearray(piece)
+        size = len(piece)
         while True:
             piece = await self._read_piece()
             size += len(piece)
             data += piece
-            ends_message = data.endswith(MARKER) and (len(data) == len(MARKER) or data[-5:-3] == b"\r\n")
-            if ends_message:
+            if _ends_message(data):
                 break
             if limit and size > limit:
                 del data[:-4]  # keep only what the marker test needs
@@ -150,6 +151,11 @@ class RelaySMTP(SMTP):
             return await self._reader.readuntil(MARKER)
         except asyncio.LimitOverrunError as error:
             return await self._reader.read(error.consumed)
+
+
+def _ends_message(data: bytes | bytearray) -> bool:
+    """Whether ``data``, read up to a ".CRLF", ends with the line "." itself."""
+    return data.endswith(MARKER) and (len(data) == len(MARKER) or data[-5:-3] == b"\r\n")
 
 
 _PROTOCOL_NAMES = reflected_names(RelaySMTP, ("smtp_", "auth_"))
