@@ -383,11 +383,14 @@ class DeliveryWorker:
             )
             raise
         next_claim = self._claimed(next_claim, round_)
+        # One line per attempt, with what the listener took (it logs at DEBUG): under
+        # systemd every line is also a trip to journald.
         recipients = _outcomes_text(message, outcomes, new_state)
+        taken = f"from=<{message.sender}> size={message.size}"
         if new_state is MessageState.DEFERRED:
-            log.info("%s: deferred for %.0f s: %s", message.id, retry_at - now, recipients)
+            log.info("%s: deferred for %.0f s: %s %s", message.id, retry_at - now, recipients, taken)
         else:
-            log.info("%s: %s: %s", message.id, new_state, recipients)
+            log.info("%s: %s: %s %s", message.id, new_state, recipients, taken)
         if new_state is MessageState.FAILED:
             await self._bounce(message, outcomes, content)
         return next_claim

@@ -169,7 +169,7 @@ class RelayHandler:
         except Exception:
             log.exception("could not store a message from %s", envelope.mail_from)
             return STORAGE_FAILED
-        log.info(
+        log.debug(
             "%s: queued from=<%s> to=%d size=%d",
             queue_id, envelope.mail_from, len(envelope.rcpt_tos), len(content),
         )

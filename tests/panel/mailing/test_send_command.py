@@ -77,7 +77,7 @@ async def test_the_service_killed_mid_run_goes_on_after_a_restart_and_sends_nobo
     relay = await service(config_path)
     command = asyncio.create_task(run_cli("send", "--config", str(config_path), "--period", "2013-07", "--org", NORTH))
     for _ in range(5):
-        await relay.wait_for_line(r": queued from=<", timeout=60)
+        await relay.wait_for_line(r": deferred for \d+ s: to=<", timeout=60)
         relay.lines.clear()
     await relay.signal(signal.SIGKILL)
     await relay.wait()
