@@ -57,8 +57,9 @@ class PipelinedSession(asyncio.Protocol):
     async def send(self, data: bytes) -> None:
         self._raise_if_broken()
         self._transport.write(data)
-        async with asyncio.timeout(self._timeout):
-            await self._writable.wait()
+        if not self._writable.is_set():  # the provider reads slower than we write
+            async with asyncio.timeout(self._timeout):
+                await self._writable.wait()
         self._raise_if_broken()
 
     async def replies(self, count: int) -> list[Reply]:

@@ -1,4 +1,5 @@
 """The plaintext SMTP listener for legacy clients: truthful AUTH, no open relay, durable 250."""
+import asyncio
 import base64
 import binascii
 import inspect
@@ -192,6 +193,7 @@ def make_server_factory(handler: RelayHandler, settings: ConfigHolder) -> Callab
     def factory() -> SMTP:
         return RelaySMTP(
             handler,
+            loop=asyncio.get_running_loop(),  # aiosmtpd otherwise looks it up through a warning filter
             data_size_limit=settings.current.smtp.max_message_size,
             hostname="localhost",
             ident="epd-relay",

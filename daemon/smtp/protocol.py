@@ -14,6 +14,8 @@
 - MAIL and RCPT addresses: aiosmtpd parses each with the email package's header parser
   and defines a class on every call (0.16 ms); a plain ``<local@domain>`` is matched by
   a regular expression and anything else still goes to that parser.
+- The idle timeout: aiosmtpd replaces its timer at every command (a timer made and one
+  cancelled, 2.3 µs); here the one timer moves on only when it fires early.
 """
 import asyncio
 import logging
@@ -67,6 +69,25 @@ class RelaySMTP(SMTP):
     # Also the stream buffer's size: large pieces per read while DATA streams in.
     line_length_limit = 256 * 1024
     _reply_so_far = b""  # the continuation lines of a multi-line reply
+    _idle_until = 0.0  # loop time at which the connection times out
+    _timer_at = 0.0  # when the timer goes off
+
+    def _reset_timeout(self, duration: float | None = None) -> None:
+        self._idle_until = self.loop.time() + (duration or self._timeout_duration)
+        if self._timeout_handle is None or self._idle_until < self._timer_at:
+            self._set_timer()
+
+    def _set_timer(self) -> None:
+        if self._timeout_handle is not None:
+            self._timeout_handle.cancel()
+        self._timer_at = self._idle_until
+        self._timeout_handle = self.loop.call_at(self._idle_until, self._timer_fired)
+
+    def _timer_fired(self) -> None:
+        if self.loop.time() < self._idle_until:  # a command came since: wait the rest
+            self._set_timer()
+        else:
+            self._timeout_cb()
 
     def __dir__(self) -> list[str]:
         return _PROTOCOL_NAMES

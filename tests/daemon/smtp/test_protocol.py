@@ -73,3 +73,25 @@ async def test_a_multi_line_reply_goes_out_in_one_write():
         await writer.wait_closed()
     assert reply.startswith(b"250-relay.test\r\n") and reply.count(b"\r\n") > 3
     assert protocols[0].writes == [banner, reply, b"221 Bye\r\n"]
+
+
+async def test_the_idle_timeout_counts_from_the_last_command():
+    """One timer per connection, moved on when it fires early: commands within the
+    timeout keep the connection, silence for the whole of it ends it."""
+    server = await asyncio.get_running_loop().create_server(
+        lambda: RelaySMTP(Handler(), hostname="relay.test", auth_require_tls=False, timeout=0.4), "127.0.0.1", 0
+    )
+    try:
+        reader, writer = await asyncio.open_connection(*server.sockets[0].getsockname()[:2])
+        assert (await reader.readline()).startswith(b"220 ")
+        for _ in range(4):  # 1.2 s of NOOPs, each well within the timeout
+            await asyncio.sleep(0.3)
+            writer.write(b"NOOP\r\n")
+            assert await reader.readline() == b"250 OK\r\n"
+        started = asyncio.get_running_loop().time()
+        assert await asyncio.wait_for(reader.read(), 5) == b""  # closed by the relay
+        assert 0.3 < asyncio.get_running_loop().time() - started < 1.5
+        writer.close()
+    finally:
+        server.close()
+        await server.wait_closed()
