@@ -161,13 +161,17 @@ class DeliveryWorker:
         return self._delivering() and self._lanes_in_use() < self._connections()
 
     def _hand_over(self, storing: asyncio.Future) -> None:
+        claim = None if storing.cancelled() or storing.exception() is not None else storing.result()
+        if isinstance(claim, messages.Claim):
+            # A turn of the loop later: the listener's 250 goes out first, for the client's
+            # next message waits on it and the delivery need not.
+            asyncio.get_running_loop().call_soon(self._start_handed, claim)
+            return
+        self._promised -= 1  # not stored, or its account is paused: the runner waits for it
+        self._wake.set()  # a stop may be waiting for this promise
+
+    def _start_handed(self, claim: messages.Claim) -> None:
         self._promised -= 1
-        if storing.cancelled() or storing.exception() is not None:
-            self._wake.set()  # a stop may be waiting for this promise
-            return
-        claim = storing.result()
-        if isinstance(claim, messages.NothingDue):  # its account is paused: the runner waits
-            return
         round_ = self._round
         if not (round_ is not None and round_.lanes > 0 and self._start_lane(round_, claim)):
             self._handed.append(claim)  # the runner is between rounds or waiting: it starts one
