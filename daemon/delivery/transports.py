@@ -15,7 +15,7 @@ from daemon.delivery.maildir import Maildir
 from daemon.delivery.pipelining import PipelinedSession
 from daemon.provider.smtp_session import UpstreamFailure, close_session, open_session
 from daemon.queue.messages import QueuedMessage, Recipient
-from daemon.smtp.transparency import stuffed
+from daemon.smtp.transparency import send_data, stuffed
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +208,7 @@ class UpstreamTransport:
         if not accepted:
             return AttemptResult(results, "; ".join(r.reply_text for r in results))
         try:
-            reply = await _data(smtp, content)
+            reply = await send_data(smtp, content)
         except aiosmtplib.SMTPResponseException as error:
             return _result(message, results, accepted, error.code, error.message)
         return _result(message, results, accepted, reply.code, reply.message)
@@ -296,17 +296,6 @@ def _result(
     results += [RecipientResult(r, Outcome.DELIVERED, code, reply) for r in accepted]
     reason = "; ".join(r.reply_text for r in results if r.outcome is not Outcome.DELIVERED)
     return AttemptResult(results, reason or reply)
-
-
-async def _data(smtp: aiosmtplib.SMTP, content: bytes) -> aiosmtplib.SMTPResponse:
-    start = await smtp.execute_command(b"DATA")
-    if start.code != 354:
-        raise aiosmtplib.SMTPDataError(start.code, start.message)
-    smtp.protocol.write(stuffed(content))
-    reply = await smtp.protocol.read_response(timeout=smtp.timeout)
-    if reply.code != 250:
-        raise aiosmtplib.SMTPDataError(reply.code, reply.message)
-    return reply
 
 
 def _refused(message: QueuedMessage, code: int, text: str, stage: str) -> AttemptResult:

@@ -6,6 +6,8 @@ after CRLF: searching for CRLF-dot went through the message byte by byte (47 µs
 80 KB), where finding each dot with memchr and looking behind it takes 3 µs.
 """
 
+import aiosmtplib
+
 # Past this many dots inside lines (an HTML or plain-text message), one search for
 # CRLF-dot is cheaper than looking behind every dot in Python.
 _DOTS_TO_LOOK_BEHIND = 64
@@ -43,3 +45,18 @@ def stuffed(content: bytes) -> bytes:
     if wire and not wire.endswith(b"\r\n"):
         return wire + b"\r\n.\r\n"
     return wire + b".\r\n"
+
+
+async def send_data(smtp: aiosmtplib.SMTP, content: bytes) -> aiosmtplib.SMTPResponse:
+    """DATA, then ``content`` (CRLF line ends only) as stuffed() puts it on the wire, in
+    place of aiosmtplib's data(), which rewrites line ends and stuffs dots with regular
+    expressions: 0.6 ms for a 51 KB letter. Raises SMTPDataError unless the end of the
+    message gets 250."""
+    start = await smtp.execute_command(b"DATA")
+    if start.code != 354:
+        raise aiosmtplib.SMTPDataError(start.code, start.message)
+    smtp.protocol.write(stuffed(content))
+    reply = await smtp.protocol.read_response(timeout=smtp.timeout)
+    if reply.code != 250:
+        raise aiosmtplib.SMTPDataError(reply.code, reply.message)
+    return reply

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import aiosmtplib
 
 from daemon.config import Address
+from daemon.smtp.transparency import send_data
 
 QUEUED_AS = re.compile(r"queued as (\S+)")
 TIMEOUT = 120.0  # the relay answers DATA once the message is on disk; AUTH may ask the provider
@@ -78,11 +79,19 @@ class RelaySubmission:
         return Handed(Verdict.QUEUED, "235 logged in")
 
     async def hand_over(self, sender: str, recipient: str, message: bytes) -> Handed:
+        """One message, composed with CRLF line ends (panel/mailing/message.py): it goes
+        out as it is, dot-stuffed, without aiosmtplib's sendmail rewriting it."""
         try:
             smtp = await self._connected()
-            errors, reply = await smtp.sendmail(sender, [recipient], message)
-        except aiosmtplib.SMTPRecipientsRefused as refused:
-            [error] = refused.recipients
+            options = [f"SIZE={len(message)}"] if smtp.supports_extension("size") else []
+            try:
+                await smtp.mail(sender, options=options)
+                await smtp.rcpt(recipient)
+                reply = await send_data(smtp, message)
+            except aiosmtplib.SMTPResponseException:
+                await _reset(smtp)
+                raise
+        except aiosmtplib.SMTPRecipientRefused as error:
             return Handed(Verdict.REFUSED if error.code >= 500 else Verdict.TRY_LATER, _reply(error))
         except aiosmtplib.SMTPSenderRefused as error:
             return Handed(Verdict.SENDER_REFUSED if error.code >= 500 else Verdict.TRY_LATER, _reply(error))
@@ -92,8 +101,8 @@ class RelaySubmission:
         except OSError as error:
             await self.close()
             return Handed(Verdict.TRY_LATER, f"cannot reach the relay at {self._relay}: {error}")
-        found = QUEUED_AS.search(reply)
-        return Handed(Verdict.QUEUED, reply, found[1] if found else "")
+        found = QUEUED_AS.search(reply.message)
+        return Handed(Verdict.QUEUED, reply.message, found[1] if found else "")
 
     async def close(self) -> None:
         smtp, self._smtp = self._smtp, None
@@ -106,6 +115,14 @@ class RelaySubmission:
             pass
         finally:
             smtp.close()
+
+
+async def _reset(smtp: aiosmtplib.SMTP) -> None:
+    """A refused envelope is cleared for the next message, as sendmail does."""
+    try:
+        await smtp.rset()
+    except (aiosmtplib.SMTPException, OSError):
+        pass
 
 
 def _failure(error: aiosmtplib.SMTPException) -> Handed:
