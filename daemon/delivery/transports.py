@@ -15,6 +15,7 @@ from daemon.delivery.maildir import Maildir
 from daemon.delivery.pipelining import PipelinedSession
 from daemon.provider.smtp_session import UpstreamFailure, close_session, open_session
 from daemon.queue.messages import QueuedMessage, Recipient
+from daemon.smtp.protocol import PLAIN_MAILBOX
 from daemon.smtp.transparency import send_data, stuffed
 
 log = logging.getLogger(__name__)
@@ -236,8 +237,7 @@ def _mail_options(smtp: aiosmtplib.SMTP, content: bytes) -> list[str]:
     return options
 
 
-# A dot-atom local part and a domain of plain labels, as most addresses are.
-_PLAIN_MAILBOX = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+")
+_PLAIN_MAILBOX = re.compile(PLAIN_MAILBOX)
 
 
 def _path(address: str) -> str:

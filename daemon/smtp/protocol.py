@@ -33,10 +33,11 @@ BARE_LINE_END = (
 MARKER = b".\r\n"
 MAX_LINE = 1000  # 998 octets and CRLF (RFC 5321 4.5.3.1.6)
 
-# A path in angle brackets whose local part is a dot-atom (RFC 5321 4.1.2) and whose
-# domain is plain labels; quoted local parts, source routes and the rest take the long way.
+# A mailbox whose local part is a dot-atom (RFC 5321 4.1.2) and whose domain is plain
+# labels, as most are; quoted local parts, source routes and the rest take the long way.
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_PLAIN_PATH = re.compile(rf"\s*<({_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>\s*(.*)", re.DOTALL)
+PLAIN_MAILBOX = rf"{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+_PLAIN_PATH = re.compile(rf"\s*<({PLAIN_MAILBOX})>\s*(.*)", re.DOTALL)
 
 
 def reflected_names(cls: type, prefixes: tuple[str, ...]) -> list[str]:
@@ -150,22 +151,20 @@ class RelaySMTP(SMTP):
     async def _read_until_marker(self) -> tuple[bytes, bool]:
         """The message up to (not including) the line ".", and whether it went over the limit."""
         limit = self.data_size_limit
-        piece = await self._read_piece()
-        if _ends_message(piece):  # most often the whole message comes in one piece
-            too_big = bool(limit) and len(piece) - len(MARKER) > limit
-            return (piece[: -len(MARKER)] if not too_big else b""), too_big
-        data = bytearray(piece)
-        size = len(piece)
-        while True:
-            piece = await self._read_piece()
-            size += len(piece)
-            data += piece
-            if _ends_message(data):
-                break
-            if limit and size > limit:
-                del data[:-4]  # keep only what the marker test needs
+        data: bytes | bytearray = await self._read_piece()
+        size = len(data)
+        if not _ends_message(data):  # most often the whole message comes in this one piece
+            data = bytearray(data)
+            while True:
+                piece = await self._read_piece()
+                size += len(piece)
+                data += piece
+                if _ends_message(data):
+                    break
+                if limit and size > limit:
+                    del data[:-4]  # keep only what the marker test needs
         too_big = bool(limit) and size - len(MARKER) > limit
-        return bytes(data[: -len(MARKER)]) if not too_big else b"", too_big
+        return (b"", True) if too_big else (bytes(data[: -len(MARKER)]), False)
 
     async def _read_piece(self) -> bytes:
         try:
