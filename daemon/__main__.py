@@ -126,12 +126,16 @@ async def _account_set(config: Config, args: argparse.Namespace) -> int:
             address=args.address or logins.default_address(args.username),
             now=time.time(),
             box=box,
-            stored_password=password if not local else None,
+            # With local capture the password is the login's own; --store-password also keeps
+            # it for what sends unattended (`epd-relay send`, the panel's mailing).
+            stored_password=password if args.store_password else None,
             local_password=password if local else None,
         )
         if args.forget_password:
             await logins.forget_stored_password(db, args.username)
-    what = "local login" if local else ("stored encrypted" if args.store_password else "address only")
+    kept = ["local login"] if local else []
+    kept += ["stored encrypted"] if args.store_password else []
+    what = ", ".join(kept) or "address only"
     print(f"account {args.username} saved ({what})")
     return 0
 

@@ -122,9 +122,9 @@ def corr_account(account: str, bic_text: str) -> str:
 
 # --- E-mail -----------------------------------------------------------------------------------
 
-def _domain_valid(domain: str) -> bool:
+def _domain_valid(domain: str, single_label: bool = False) -> bool:
     labels = domain.split(".")
-    if len(labels) < 2:
+    if len(labels) < 2 and not single_label:
         return False
     for label in labels:
         if not 1 <= len(label) <= 63 or label.startswith("-") or label.endswith("-"):
@@ -132,7 +132,7 @@ def _domain_valid(domain: str) -> bool:
         if not all(char.isalnum() or char == "-" for char in label):
             return False
     top = labels[-1]
-    if not (top.isalpha() and len(top) >= 2) and not top.startswith("xn--"):
+    if len(labels) > 1 and not (top.isalpha() and len(top) >= 2) and not top.startswith("xn--"):
         return False
     try:
         ascii_form = domain.encode("idna")
@@ -141,11 +141,12 @@ def _domain_valid(domain: str) -> bool:
     return len(ascii_form) <= 253
 
 
-def email(text: str) -> str:
+def email(text: str, *, single_label_domain: bool = False) -> str:
     """A practical address check: local@domain.tld; IDN domains such as почта.рф allowed.
 
     The local part is limited to ASCII: a non-ASCII mailbox name needs SMTPUTF8 all the way,
-    which the providers of our users do not promise.
+    which the providers of our users do not promise. ``single_label_domain`` also takes a
+    domain without a dot, as the relay's own login for local capture has (relay@localhost).
     """
     value = text.strip()
     problem = Invalid(f"Неверный адрес электронной почты: {value or '(пусто)'}")
@@ -155,7 +156,7 @@ def email(text: str) -> str:
     if not 1 <= len(local) <= 64 or not _LOCAL_PART.match(local):
         raise problem
     domain = domain.lower()
-    if not _domain_valid(domain):
+    if not _domain_valid(domain, single_label_domain):
         raise problem
     return f"{local}@{domain}"
 

@@ -68,7 +68,7 @@ class Letter:
     @property
     def sender_domain(self) -> str:
         """The sender's domain in ASCII (IDNA): what new_message_id() wants."""
-        return ascii_address(self.sender_address).rpartition("@")[2]
+        return ascii_address(self.sender_address, sender=True).rpartition("@")[2]
 
 
 def new_message_id(domain: str, *, period: str = "", account_number: str = "") -> str:
@@ -98,7 +98,7 @@ def compose(letter: Letter, message_id: str, date: dt.datetime) -> bytes:
     boundary = f"=_epd_{secrets.token_hex(12)}"
     ascii_name = file_name(letter.account_number, letter.period)
     return b"".join([
-        _from_header(_one_line(letter.sender_name) or organisation_title(letter), ascii_address(letter.sender_address)),
+        _from_header(_one_line(letter.sender_name) or organisation_title(letter), ascii_address(letter.sender_address, sender=True)),
         f"To: {ascii_address(letter.recipient_address)}\r\n".encode(),  # ASCII, at most 254 octets
         _header("Subject", subject(letter)),
         f"Date: {email.utils.format_datetime(date)}\r\nMessage-ID: {message_id}\r\n".encode(),
@@ -171,13 +171,15 @@ def attachment_display_name(letter: Letter) -> str:
     return f"Платежный документ {number} {period_label(letter.period)}.pdf"
 
 
-def ascii_address(address: str) -> str:
+def ascii_address(address: str, *, sender: bool = False) -> str:
     """An address checked as the panel checks it, its domain in ASCII: user@xn--80a1acny.xn--p1ai.
 
     Raises validation.Invalid (its text in Russian) for what is no address; a local part
-    beyond ASCII is refused there too (it would need SMTPUTF8 all the way).
+    beyond ASCII is refused there too (it would need SMTPUTF8 all the way). The ``sender``
+    (the mail account's own address, which the relay checks at MAIL FROM) may have a
+    domain without a dot: relay@localhost while mail is captured locally.
     """
-    local, _, domain = validation.email(address).rpartition("@")
+    local, _, domain = validation.email(address, single_label_domain=sender).rpartition("@")
     return f"{local}@{_ascii_domain(domain)}"
 
 

@@ -126,6 +126,16 @@ def test_bad_email_is_refused_in_russian(text):
         validation.email(text)
 
 
+def test_a_domain_without_a_dot_only_where_asked():
+    """The relay's own login while mail is captured locally, as a letter's sender."""
+    with pytest.raises(Invalid):
+        validation.email("relay@localhost")
+    assert validation.email("Relay@LocalHost", single_label_domain=True) == "Relay@localhost"
+    for bad in ("relay@", "relay@-local", "relay@local..host", "relay@mail.r"):
+        with pytest.raises(Invalid):
+            validation.email(bad, single_label_domain=True)
+
+
 @pytest.mark.parametrize("text, value", [
     ("2447.90", "2447.90"), ("2 447,90", "2447.90"), ("2\u00a0447,9", "2447.90"), ("1113", "1113.00"),
     ("0,005", "0.01"), ("0,015", "0.02"), ("2,675", "2.68"), ("-15", "-15.00"), ("\u22123,5", "-3.50"),

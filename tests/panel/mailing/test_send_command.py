@@ -107,3 +107,26 @@ async def test_without_the_service_it_says_so(config_path):
     await store_password(config_path)
     code, output = await run_cli("send", "--config", str(config_path), "--period", "2013-07", "--org", NORTH)
     assert code == 1 and "the service is not running" in output
+
+
+async def test_with_mail_captured_locally_a_stored_password_sends_into_the_capture_maildir(
+    tmp_path, unused_port, service
+):
+    """The README's embedded default: no upstream, the capture login made at the first start."""
+    path = write_config(tmp_path, relay_sections(None, None, smtp={"listen": f"127.0.0.1:{unused_port}"}))
+    storage = load(path).storage
+    async with panel_store(storage) as db:
+        await import_sample(db, 120)
+    relay = await service(path)
+    login, password = (line.split(": ", 1)[1] for line in
+                       (storage.dir / "capture-account.txt").read_text().splitlines())
+    code, output = await run_cli("account", "set", login, "--store-password", "--config", str(path),
+                                 stdin=password + "\n")
+    assert code == 0 and "(local login, stored encrypted)" in output, output
+    code, output = await run_cli("send", "--config", str(path), "--period", "2013-07", "--org", NORTH)
+    assert code == 0, output
+    async with asyncio.timeout(60):
+        while len(list((storage.capture_maildir / "new").glob("*"))) < 20:
+            await asyncio.sleep(0.2)
+    await relay.signal(signal.SIGTERM)
+    assert await relay.wait() == 0
