@@ -28,7 +28,7 @@ from panel.mailing import journal, limits
 from panel.mailing.journal import EntryStatus, Outcome, RunState
 from panel.mailing.letter_batch import Prepared, Sender, Wanted
 from panel.mailing.mailbox import collect_bounces
-from panel.mailing.message import new_message_id
+from panel.mailing.message import ascii_address, new_message_id
 from panel.mailing.submission import Handed, Login, RelaySubmission, Verdict
 from panel.validation import format_date
 
@@ -292,7 +292,9 @@ class Mailing:
     ) -> bool:
         """Hand a batch over; False when the run cannot go on now (its state says why)."""
         message_ids = {w.entry_id: w.message_id for w in wanted}
-        addresses = {w.entry_id: w.address for w in wanted}
+        # The envelope carries the same ASCII forms as the letter's headers: user@xn--80a1acny.xn--p1ai.
+        sender_address = ascii_address(sender.address, sender=True)
+        addresses = {w.entry_id: ascii_address(w.address) for w in wanted}
         skipped = [(p.entry_id, p.skip_reason) for p in prepared if p.message is None]
         await journal.skip(self._db, skipped, self._clock())
         letters = [p for p in prepared if p.message is not None]
@@ -307,7 +309,7 @@ class Mailing:
             queued: list[tuple[int, str, str]] = []
             try:
                 for position, item in enumerate(group):
-                    handed = await submission.hand_over(sender.address, addresses[item.entry_id], item.message)
+                    handed = await submission.hand_over(sender_address, addresses[item.entry_id], item.message)
                     if handed.verdict is Verdict.QUEUED:
                         queued.append((item.entry_id, handed.queue_id, handed.reply))
                     elif handed.verdict is Verdict.REFUSED:

@@ -75,6 +75,19 @@ async def test_each_email_account_gets_one_letter_with_its_document(sending, tmp
     assert "Ответ: 250" in delivered
 
 
+async def test_an_address_on_a_cyrillic_domain_gets_its_letter(sending):
+    """The envelope carries the domain as the To header does, in IDNA: SMTP commands are ASCII."""
+    db = sending.relay.panel.db
+    await db.execute("UPDATE personal_accounts SET email = 'resident0@почта.рф' WHERE email = 'resident0@example.ru'")
+    await start_run(sending)
+    await sending.delivered()
+    received = {r.recipients[0]: r for r in sending.upstream.received}
+    assert sorted(received) == sorted(["resident0@xn--80a1acny.xn--p1ai"]
+                                      + [f"resident{index}@example.ru" for index in EMAIL_ACCOUNTS[1:]])
+    message = email.message_from_bytes(received["resident0@xn--80a1acny.xn--p1ai"].content, policy=email.policy.default)
+    assert message["To"] == "resident0@xn--80a1acny.xn--p1ai"
+
+
 async def test_a_period_sent_once_is_not_sent_again_unless_confirmed(sending):
     await start_run(sending)
     await sending.delivered()
