@@ -68,6 +68,14 @@ def cpu_seconds(pid: int | None) -> float | None:
     return None
 
 
+def machine_cpu_seconds() -> float:
+    """CPU time every core of this machine has spent busy so far, whoever spent it: user,
+    nice, system, irq and softirq of /proc/stat (guest time is counted in user already;
+    idle, iowait and steal are not work done here)."""
+    user, nice, system, _idle, _iowait, irq, softirq = map(int, Path("/proc/stat").read_text().split()[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
 def children_of(pid: int) -> list[int]:
     found = []
     for entry in os.listdir("/proc"):

@@ -28,6 +28,13 @@ How to read the output, per way:
   latency    per message, connect .. QUIT reply, as the client sees it (p50, p99).
   peak RSS   VmHWM of the process in the middle (relay or stunnel), and the CPU time
              it used per message during the run (all its threads).
+  machine    the CPU time every core spent busy during the run (/proc/stat), a message,
+             and whose it was: the client's sending threads, the process in the middle,
+             and the rest (Postfix, the kernel's own threads, this script's Maildir
+             watch); with how busy the cores were. Client, relay and Postfix share this
+             machine's cores: where they are all busy, every millisecond the relay spends
+             is one Postfix cannot, and the relay way's delivered rate is about
+             cores / (machine CPU a message).
   lost / duplicates / failed
              every Message-ID the client got a 250 for must be in the Maildir exactly
              once; `failed` counts messages the client could not send at all.
@@ -75,6 +82,7 @@ from bench.processes import (  # noqa: E402
     HOST,
     cpu_seconds,
     epd_relay,
+    machine_cpu_seconds,
     memory_kib,
     print_relay_log_findings,
     run_in_workdir,
@@ -237,14 +245,17 @@ class Session:
             self.client = None
 
 
-def send_all(target: Target, contents: list[bytes], concurrency: int) -> list[Sent]:
-    """Send every message from `concurrency` threads; bounded by a deadline."""
+def send_all(target: Target, contents: list[bytes], concurrency: int) -> tuple[list[Sent], float]:
+    """Send every message from `concurrency` threads; bounded by a deadline. Also returns
+    the CPU time the sending threads spent (the client's share of the machine)."""
     results: list[Sent | None] = [None] * len(contents)
     indexes = iter(range(len(contents)))
     lock, stop = threading.Lock(), threading.Event()
+    client_cpu: list[float] = []
 
     def worker() -> None:
         session = Session(target) if target.reuse else None
+        started = time.thread_time()
         try:
             while not stop.is_set():
                 with lock:
@@ -256,6 +267,8 @@ def send_all(target: Target, contents: list[bytes], concurrency: int) -> list[Se
         finally:
             if session:
                 session.close()
+            with lock:
+                client_cpu.append(time.thread_time() - started)
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
     for thread in threads:
@@ -269,7 +282,7 @@ def send_all(target: Target, contents: list[bytes], concurrency: int) -> list[Se
                 raise TimeoutError(f"sending {len(contents)} messages took over {budget:.0f} s")
     finally:
         stop.set()
-    return [r for r in results if r is not None]
+    return [r for r in results if r is not None], sum(client_cpu)
 
 
 # --- the provider's Maildir ------------------------------------------------------
@@ -408,6 +421,9 @@ class Result:
     peak_rss_kib: int | None = None
     cpu_seconds: float | None = None
     process_name: str = ""
+    client_cpu_seconds: float = 0.0
+    machine_cpu_seconds: float = 0.0  # every process on the machine, the same window
+    wall_seconds: float = 0.0
     failed: int = 0
     lost: int = 0
     duplicates: int = 0
@@ -432,9 +448,10 @@ def measure(name: str, target: Target, provider: RealProvider, template: bytes, 
     contents = [template.replace(MESSAGE_ID_TOKEN, i.encode()) for i in ids]
     watch = MaildirWatch(provider.maildir, count)
     cpu_before = cpu_seconds(target.pid)
+    machine_before, wall_before = machine_cpu_seconds(), time.monotonic()
     watch.start()
     try:
-        sent = send_all(target, contents, concurrency)
+        sent, client_cpu = send_all(target, contents, concurrency)
         accepted_ids = [i for s, i in zip(sent, ids) if s.accepted is not None]
         delivered_at = watch.wait_for(len(accepted_ids), DELIVERY_TIMEOUT)
     finally:
@@ -446,6 +463,9 @@ def measure(name: str, target: Target, provider: RealProvider, template: bytes, 
     cpu_after = cpu_seconds(target.pid)
     if cpu_before is not None and cpu_after is not None:
         result.cpu_seconds = cpu_after - cpu_before
+    result.machine_cpu_seconds = machine_cpu_seconds() - machine_before
+    result.wall_seconds = time.monotonic() - wall_before
+    result.client_cpu_seconds = client_cpu
     account(result, accepted_ids, delivered_ids(provider.maildir, watch.baseline))
     return result
 
@@ -503,11 +523,26 @@ def report(runs: list[Result], description: str) -> None:
         rss = f"{result.peak_rss_kib / 1024:.1f} MiB" if result.peak_rss_kib else "n/a"
         cpu = f"{result.cpu_seconds * 1000 / result.messages:.1f} ms" if result.cpu_seconds is not None else "n/a"
         print(f"  peak RSS   {result.process_name} {rss}  (CPU {cpu} per message)")
+    print(f"  machine    {machine_share(result)}")
     lost, duplicates, failed = (sum(getattr(r, name) for r in runs) for name in ("lost", "duplicates", "failed"))
     print(f"  lost {lost}, duplicates {duplicates}, failed {failed}{' (all runs)' if len(runs) > 1 else ''}")
     for error in [e for r in runs for e in r.errors][:5]:
         print(f"  error: {error}")
     sys.stdout.flush()
+
+
+def machine_share(result: Result) -> str:
+    """The machine's CPU a message in this run, and who spent it."""
+    per_message = 1000 / result.messages
+    middle = result.cpu_seconds if result.process_name and result.cpu_seconds is not None else 0.0
+    rest = result.machine_cpu_seconds - result.client_cpu_seconds - middle
+    parts = [f"client {result.client_cpu_seconds * per_message:.1f}"]
+    if result.process_name:
+        parts.append(f"{result.process_name} {middle * per_message:.1f}")
+    parts.append(f"the rest (Postfix, the kernel's threads) {rest * per_message:.1f}")
+    busy = result.machine_cpu_seconds / (result.wall_seconds * (os.cpu_count() or 1)) if result.wall_seconds else 0.0
+    return (f"CPU {result.machine_cpu_seconds * per_message:.1f} ms a message: {', '.join(parts)};"
+            f" busy {busy:.0%} of {os.cpu_count()} cores")
 
 
 def ratio(a: float | None, b: float | None) -> str:
@@ -532,6 +567,9 @@ def headline(results: dict[str, Result], clean: bool) -> None:
         print(f"  relay / stunnel      delivered {ratio(relay.delivered_rate, stunnel.delivered_rate)}"
               f"   CPU a message {ratio(relay_cpu, stunnel_cpu)}   (goal <= 0.40x)")
         goals.append(bool(relay_cpu and stunnel_cpu and relay_cpu <= 0.4 * stunnel_cpu))
+    print(f"  machine CPU a message  relay way {relay.machine_cpu_seconds * 1000 / relay.messages:.1f} ms"
+          f" (the relay's own {(relay.cpu_seconds or 0) * 1000 / relay.messages:.1f}),"
+          f" reused way {reused.machine_cpu_seconds * 1000 / reused.messages:.1f} ms")
     print(f"  p50 latency          relay {relay.p50_ms:.1f} ms, reused {reused.p50_ms:.1f} ms + 5 ms"
           f"   (goal: relay <= {reused.p50_ms + 5:.1f} ms)")
     goals.append(relay.p50_ms <= reused.p50_ms + 5)

@@ -32,6 +32,8 @@ def test_benchmark_sends_every_way_and_loses_nothing() -> None:
         assert f"== {way}:" in result.stdout, output
     assert result.stdout.count("lost 0, duplicates 0, failed 0") == len(WAYS), output
     assert result.stdout.count("(5 of 5 in the Maildir)") == len(WAYS), output
+    assert result.stdout.count("  machine    CPU ") == len(WAYS), output
+    assert "machine CPU a message  relay way" in result.stdout, output
     assert "relay / stunnel      delivered" in result.stdout, output
     assert "relay / reused       delivered" in result.stdout and "CPU a message" in result.stdout, output
 
