@@ -24,6 +24,7 @@ from daemon.secretbox import SecretBox
 from daemon.tunnels.stunnel_import import StunnelConfError
 from daemon.tunnels.stunnel_import import convert as convert_stunnel
 from panel import service as panel
+from panel import validation
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -111,6 +112,13 @@ def _cmd_check(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _account_set(config: Config, args: argparse.Namespace) -> int:
+    if args.address:
+        try:
+            validation.email(args.address, single_label_domain=True)
+        except validation.Invalid:
+            print(f"epd-relay: --address: {args.address!r} is not an address letters can go from"
+                  " (local@domain, ASCII before the @)", file=sys.stderr)
+            return 2
     local = mail_account.apply(config, await _saved_account(config)).upstream_smtp.captures_locally
     password = None
     if local or args.store_password:

@@ -30,7 +30,7 @@ from panel.mailing.letter_batch import Prepared, Sender, Wanted
 from panel.mailing.mailbox import collect_bounces
 from panel.mailing.message import ascii_address, new_message_id
 from panel.mailing.submission import Handed, Login, RelaySubmission, Verdict
-from panel.validation import format_date
+from panel.validation import Invalid, email, format_date
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,17 @@ class Account:
 
     sender: Sender
     login: str
+
+    @property
+    def sender_problem(self) -> str:
+        """Why no letter can go from this account's address ("" when it can), in Russian: the
+        letters are refused with it before the first one, not one by one in the run."""
+        try:
+            email(self.sender.address, single_label_domain=True)
+        except Invalid as problem:
+            return (f"Отправитель: {problem}. Укажите почтовый адрес в «Учетные записи электронной почты»"
+                    " (или address в [upstream.smtp] файла config.toml), затем нажмите «Продолжить»")
+        return ""
 
 
 async def sending_account(relay_db: Database, config: Config) -> Account:
@@ -233,6 +244,9 @@ class Mailing:
         if run is None or run.state is not RunState.RUNNING:
             return
         account = await self.account()
+        if account.sender_problem:  # changed since the run started, or a run from before this check
+            await journal.stop_run(self._db, run_id, account.sender_problem, self._clock())
+            return
         password = self._passwords.get(run_id)
         if password is None and run.stored_password:
             password = await self.stored_password()

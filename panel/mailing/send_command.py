@@ -75,6 +75,10 @@ def _service_listens(config: Config) -> bool:
 async def _start(config: Config, args: argparse.Namespace, period: str) -> int | str:
     async with relay_store(config.storage) as relay_db:
         account = await sending_account(relay_db, config)
+        if account.sender_problem:
+            return (f"the sender address {account.sender.address!r} of the mail account {account.login} is not"
+                    " one letters can go from (ASCII before the @, a domain after it): set it in the panel"
+                    " (Учетные записи электронной почты) or as address in [upstream.smtp] of config.toml")
         box = await asyncio.to_thread(SecretBox.open_or_create, config.storage.key_file)
         if await logins.stored_password(relay_db, box, account.login) is None:
             return (f"no remembered password for the mail account {account.login}: store it with"

@@ -43,6 +43,9 @@ async def _confirm(request: web.Request, selection, organisations, *, errors: di
     mailing = request.app[keys.MAILING]
     plan = await plan_run(request.app[keys.PANEL_DB], selection, selection.period, resend)
     account = await mailing.account()
+    errors = dict(errors or {})
+    if account.sender_problem:
+        errors["sender"] = account.sender_problem
     return render(request, "send_confirm.html", {
         "title": title_of(selection, organisations),
         "parameters": selection_parameters(selection),
@@ -51,7 +54,7 @@ async def _confirm(request: web.Request, selection, organisations, *, errors: di
         "sender": account.sender,
         "login": account.login,
         "stored_password": await mailing.stored_password() is not None,
-        "errors": errors or {},
+        "errors": errors,
     }, status)
 
 
@@ -65,7 +68,9 @@ async def start(request: web.Request) -> web.Response:
     stored = await mailing.stored_password()
     use_stored = stored is not None and not password and not again
     errors = {}
-    if not use_stored:
+    if (await mailing.account()).sender_problem:
+        errors["sender"] = "no letter could go"  # _confirm shows the account's problem
+    elif not use_stored:
         if not password or not again:
             errors["password"] = PASSWORD_MISSING
         elif password != again:

@@ -121,3 +121,13 @@ async def test_local_capture_says_plainly_it_did_not_send(tmp_path, relay_proces
     assert "captured locally, not sent" in line
     captured = list((tmp_path / "state" / "mail" / "captured" / "new").iterdir())
     assert len(captured) == 1 and b"Delivered-To: resident@example.ru" in captured[0].read_bytes()
+
+
+async def test_account_set_refuses_an_address_letters_cannot_go_from(tmp_path):
+    config_path = write_config(tmp_path, relay_sections(None, None))
+    code, output = await run_cli("account", "set", "buh", "--address", "бухгалтерия@example.ru",
+                                 "--config", str(config_path))
+    assert code == 2 and "--address: 'бухгалтерия@example.ru' is not an address letters can go from" in output
+    code, output = await run_cli("account", "set", "buh", "--address", "buh@example.ru", "--config", str(config_path),
+                                 stdin="local-s3cret\n")
+    assert code == 0 and "account buh saved" in output, output

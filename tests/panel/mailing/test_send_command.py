@@ -103,6 +103,19 @@ async def test_unattended_without_a_remembered_password_it_says_so(config_path, 
     assert rows(config_path, "SELECT COUNT(*) FROM send_runs") == [(0,)]
 
 
+async def test_a_login_with_no_address_to_send_from_is_refused_before_the_run(tmp_path, upstream, tls_files,
+                                                                           unused_port, service):
+    path = write_config(tmp_path, relay_sections(upstream, tls_files.ca_file, upstream__smtp={"username": "buh"},
+                                                 smtp={"listen": f"127.0.0.1:{unused_port}"}))
+    async with panel_store(load(path).storage) as db:
+        await import_sample(db, 12)
+    await service(path)
+    code, output = await run_cli("send", "--config", str(path), "--period", "2013-07", "--org", NORTH)
+    assert code == 1 and "the sender address '' of the mail account buh is not one letters can go from" in output
+    assert "address in [upstream.smtp]" in output
+    assert rows(path, "SELECT COUNT(*) FROM send_runs") == [(0,)]
+
+
 async def test_without_the_service_it_says_so(config_path):
     await store_password(config_path)
     code, output = await run_cli("send", "--config", str(config_path), "--period", "2013-07", "--org", NORTH)

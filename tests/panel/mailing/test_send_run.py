@@ -204,3 +204,50 @@ async def test_povtorit_neotpravlennye_sends_the_failed_letters_again(sending):
     assert len(resent) == 1
     delivered = text_of(await sending.client.get(f"/mailing?run={run_id}&status=delivered"))
     assert f"{account_number(3)}" in delivered and "(повторно)" in delivered
+
+
+async def use_sender_address(sending, address: str) -> None:
+    """As config.toml or an older saved account may have it: the panel's form would refuse it."""
+    saved = await mail_account.load(sending.relay.db) or mail_account.from_config(sending.relay.settings.current)
+    await mail_account.save(sending.relay.db, replace(saved, address=address), time.time())
+
+
+async def test_a_sender_address_no_letter_can_go_from_is_named_before_anything_is_sent(sending):
+    await use_sender_address(sending, "бухгалтерия@example.ru")
+    expected = "Отправитель: Неверный адрес электронной почты: бухгалтерия@example.ru"
+    form = text_of(await sending.client.get("/documents/send?period=2013-07"))
+    assert expected in form and "Учетные записи электронной почты" in form
+    refused = await start_run(sending)
+    assert refused.status == 400 and expected in text_of(refused)
+    assert await journal.runs_in(sending.relay.panel.db, tuple(journal.RunState)) == []
+    assert sending.upstream.received == []
+
+
+async def test_a_run_whose_sender_address_went_bad_stops_saying_why_and_goes_on_once_mended(sending):
+    await import_more(sending, 30)  # 10 letters: the run waits for the next minute after five
+    await limit_to_five_a_minute(sending)
+    page = await start_run(sending)
+    run_id = int(page.path.rsplit("/", 1)[1])
+    async with asyncio.timeout(30):
+        while (await journal.counts(sending.relay.panel.db, run_id))[EntryStatus.QUEUED] < 5:
+            await asyncio.sleep(0.05)
+    await sending.mailing.pause(run_id)
+    await sending.mailing.wait_idle()
+    await use_sender_address(sending, "бухгалтерия@example.ru")
+    await sending.mailing.resume(run_id)
+    await sending.mailing.turn()
+    await sending.mailing.wait_idle()
+    stopped = text_of(await sending.client.get(page.path))
+    assert "остановлена" in stopped and "Неверный адрес электронной почты: бухгалтерия@example.ru" in stopped
+    assert "Учетные записи электронной почты" in stopped and "Внутренняя ошибка" not in stopped
+    assert (await journal.counts(sending.relay.panel.db, run_id))[EntryStatus.QUEUED] == 5
+
+    await use_sender_address(sending, SENDER)
+    await mail_account.save(sending.relay.db, replace(await mail_account.load(sending.relay.db), per_minute=0),
+                            time.time())
+    await sending.mailing.resume(run_id)
+    await sending.mailing.turn()
+    await sending.mailing.wait_idle()
+    await sending.delivered()
+    assert "все письма переданы" in text_of(await sending.client.get(page.path))
+    assert len(sending.upstream.received) == 10
