@@ -200,7 +200,11 @@ def _login_refused(step: StepResult) -> str:
 
 
 def _login_temporarily_refused(step: StepResult) -> str:
-    return f"Сервер временно не принял вход, попробуйте позже: сервер ответил {step.facts.reply}"
+    reply = step.facts.reply
+    if "[IN-USE]" in str(reply).upper():  # RFC 2449: the POP3 mailbox is locked by another session
+        return (f"Почтовый ящик сейчас открыт другим сеансом (например, программа 1С забирает почту), и сервер"
+                f" не дал войти: {reply}. Дело не в пароле: проверьте еще раз, когда тот сеанс закончится.")
+    return f"Сервер временно не принял вход, попробуйте позже: сервер ответил {reply}"
 
 
 def _mailbox_open(step: StepResult) -> str:

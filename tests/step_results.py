@@ -115,6 +115,8 @@ SAMPLES: dict[str, StepResult] = {
                                  reply=Reply(None, "-ERR [AUTH] Authentication failed.")),
     "login_temporarily_refused": failed(Step.AUTH, Reason.LOGIN_TEMPORARILY_REFUSED, login="uk-okean@yandex.ru",
                                         reply=Reply(454, "4.7.0 Temporary authentication failure")),
+    "pop3_mailbox_in_use": failed(Step.AUTH, Reason.LOGIN_TEMPORARILY_REFUSED, login="uk-okean@yandex.ru",
+                                  reply=Reply(None, "-ERR [IN-USE] Mailbox is locked by another POP3 session")),
     "mailbox_open": passed(Step.STAT, Reason.MAILBOX_OPEN, reply=Reply(None, "+OK 2 320"), messages=2),
     "mailbox_open_uncounted": passed(Step.STAT, Reason.MAILBOX_OPEN, reply=Reply(None, "+OK mailbox ready")),
     "connection_closed": failed(Step.GREETING, Reason.CONNECTION_CLOSED),

@@ -7,7 +7,7 @@ from daemon.pop3.relay import connect_upstream
 from daemon.provider.failures import StepFailed
 from daemon.provider.secure_stream import SecureStream
 from daemon.provider.smtp_session import UpstreamFailure, close_session, open_session
-from daemon.provider.steps import Facts, Reason, Reply, Step, StepResult
+from daemon.provider.steps import Facts, Reason, Reply, Step, StepResult, pop3_login_refusal
 
 
 @dataclass(frozen=True)
@@ -93,5 +93,7 @@ class _Pop3Dialogue:
             raise StepFailed(StepResult(self.step, False, Reason.CONNECTION_CLOSED))
         reply = Reply(None, text)
         if not text.startswith("+OK"):
+            if refused is Reason.LOGIN_REFUSED:
+                refused = pop3_login_refusal(reply)
             raise StepFailed(StepResult(self.step, False, refused, Facts(reply=reply, login=login)))
         return reply

@@ -7,6 +7,7 @@ What the provider said (its replies) and what the system said (an error's own te
 facts, shown as they are.
 """
 import enum
+import re
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,6 +67,19 @@ class Reply:
 
     def __str__(self) -> str:
         return self.text if self.code is None else f"{self.code} {self.text}"
+
+
+# RFC 2449/3206 response codes of a POP3 refusal that is not about the password: the
+# mailbox is open in another session (the 1C program collecting mail), or the server
+# wants logins less often, or is itself in trouble.
+_POP3_NOT_THE_PASSWORD = re.compile(r"\[(?:SYS/TEMP|IN-USE|LOGIN-DELAY)\b", re.I)
+
+
+def pop3_login_refusal(reply: Reply) -> Reason:
+    """How a POP3 server's -ERR to PASS ended the login."""
+    if _POP3_NOT_THE_PASSWORD.search(reply.text):
+        return Reason.LOGIN_TEMPORARILY_REFUSED
+    return Reason.LOGIN_REFUSED
 
 
 @dataclass(frozen=True)

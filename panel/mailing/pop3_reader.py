@@ -13,12 +13,10 @@ from typing import NoReturn
 
 from daemon.provider.failures import StepFailed
 from daemon.provider.secure_stream import SecureStream
-from daemon.provider.steps import Facts, Reason, Reply, Step, StepResult
+from daemon.provider.steps import Facts, Reason, Reply, Step, StepResult, pop3_login_refusal
 
 CHUNK = 64 * 1024
 TERMINATOR = b"\r\n.\r\n"
-# RFC 2449/3206 response codes for a refusal that is not about the password.
-_TEMPORARY = re.compile(r"\[(?:SYS/TEMP|IN-USE|LOGIN-DELAY)\b", re.I)
 _STUFFED = re.compile(rb"^\.", re.M)
 
 
@@ -84,8 +82,8 @@ class Pop3Reader:
         self._stream.writer.write(line.encode("utf-8") + b"\r\n")
         reply = await self._status_line()
         if not reply.text.startswith("+OK"):
-            if refused is Reason.LOGIN_REFUSED and _TEMPORARY.search(reply.text):
-                refused = Reason.LOGIN_TEMPORARILY_REFUSED
+            if refused is Reason.LOGIN_REFUSED:
+                refused = pop3_login_refusal(reply)
             command = line.split()[0] if self.step is Step.STAT else ""
             self._fail(refused, reply=reply, login=login, command=command)
         return reply

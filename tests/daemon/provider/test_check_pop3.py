@@ -8,6 +8,7 @@ from daemon.provider.steps import Reason, Step
 from tests.conftest import write_config
 from tests.mailservers.fixtures import PROVIDER_USERS, real_provider  # noqa: F401
 from tests.relay_process import run_cli
+from tests.scripted_pop3 import provider_with  # noqa: F401
 from tls.inspect import CertificateProblem
 
 pytestmark = pytest.mark.postfix
@@ -63,3 +64,27 @@ async def test_cli_checks_smtp_and_pop3(tmp_path, real_provider):  # noqa: F811
     assert code == 0, output
     assert "SMTP: 127.0.0.1" in output and "POP3: 127.0.0.1" in output
     assert "ok   stat" in output and "FAIL" not in output
+
+
+@pytest.mark.parametrize("refusal, reason", [
+    (b"-ERR [IN-USE] Mailbox is locked by another POP3 session", Reason.LOGIN_TEMPORARILY_REFUSED),
+    (b"-ERR [LOGIN-DELAY] Wait 15 minutes between logins", Reason.LOGIN_TEMPORARILY_REFUSED),
+    (b"-ERR [SYS/TEMP] Storage unavailable", Reason.LOGIN_TEMPORARILY_REFUSED),
+    (b"-ERR [AUTH] Authentication failed.", Reason.LOGIN_REFUSED),
+    (b"-ERR Authentication failed.", Reason.LOGIN_REFUSED),
+])
+async def test_a_refusal_at_pass_that_is_not_about_the_password_is_not_called_a_wrong_one(
+    tmp_path, tls_files, provider_with, refusal, reason  # noqa: F811
+):
+    async def refuse(reader, writer):
+        writer.write(refusal + b"\r\n")
+
+    server = await provider_with({b"PASS": refuse})
+    config = load(write_config(tmp_path, {
+        "storage": {"dir": "state"},
+        "upstream.pop3": {"host": "127.0.0.1", "port": server.port, "ca_file": str(tls_files.ca_file),
+                          "server_name": "localhost"},
+    }))
+    report = await check_pop3(config.upstream_pop3, USER, PASSWORD)
+    assert not report.ok
+    assert (report.steps[-1].step, report.steps[-1].reason) == (Step.AUTH, reason)

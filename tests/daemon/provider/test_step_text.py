@@ -55,6 +55,8 @@ ENGLISH = {
     "pop3_login_refused": "server refused the login uk-okean@yandex.ru: -ERR [AUTH] Authentication failed.",
     "login_temporarily_refused": "server refused the login uk-okean@yandex.ru: 454 4.7.0 Temporary authentication"
                                  " failure",
+    "pop3_mailbox_in_use": "server refused the login uk-okean@yandex.ru: -ERR [IN-USE] Mailbox is locked by another"
+                           " POP3 session",
     "mailbox_open": "+OK 2 320",
     "mailbox_open_uncounted": "+OK mailbox ready",
     "connection_closed": "the server closed the connection",
