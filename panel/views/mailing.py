@@ -67,10 +67,9 @@ async def start(request: web.Request) -> web.Response:
     password, again = str(form.get("password", "")), str(form.get("password_again", ""))
     stored = await mailing.stored_password()
     use_stored = stored is not None and not password and not again
-    errors = {}
-    if (await mailing.account()).sender_problem:
-        errors["sender"] = "no letter could go"  # _confirm shows the account's problem
-    elif not use_stored:
+    sender_problem = (await mailing.account()).sender_problem
+    errors = {"sender": sender_problem} if sender_problem else {}
+    if not errors and not use_stored:
         if not password or not again:
             errors["password"] = PASSWORD_MISSING
         elif password != again:
