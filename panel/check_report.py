@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from daemon.provider.steps import Attempt, Facts, Reason, Step, StepResult
+from daemon.provider.steps import Attempt, Facts, Reason, Step, StepResult, pop3_mailbox_in_use
 from tls.inspect import Certificate, CertificateProblem
 
 TITLES = {
@@ -201,7 +201,7 @@ def _login_refused(step: StepResult) -> str:
 
 def _login_temporarily_refused(step: StepResult) -> str:
     reply = step.facts.reply
-    if "[IN-USE]" in str(reply).upper():  # RFC 2449: the POP3 mailbox is locked by another session
+    if pop3_mailbox_in_use(reply):
         return (f"Почтовый ящик сейчас открыт другим сеансом (например, программа 1С забирает почту), и сервер"
                 f" не дал войти: {reply}. Дело не в пароле: проверьте еще раз, когда тот сеанс закончится.")
     return f"Сервер временно не принял вход, попробуйте позже: сервер ответил {reply}"

@@ -73,6 +73,12 @@ class Reply:
 # mailbox is open in another session (the 1C program collecting mail), or the server
 # wants logins less often, or is itself in trouble.
 _POP3_NOT_THE_PASSWORD = re.compile(r"\[(?:SYS/TEMP|IN-USE|LOGIN-DELAY)\b", re.I)
+_POP3_IN_USE = re.compile(r"\[IN-USE\b", re.I)
+
+
+def pop3_mailbox_in_use(reply: Reply) -> bool:
+    """The POP3 mailbox is locked by another session (RFC 2449 [IN-USE])."""
+    return reply.code is None and bool(_POP3_IN_USE.search(reply.text))
 
 
 def pop3_login_refusal(reply: Reply) -> Reason:
