@@ -244,8 +244,8 @@ class Mailing:
         if run is None or run.state is not RunState.RUNNING:
             return
         account = await self.account()
-        if account.sender_problem:  # changed since the run started, or a run from before this check
-            await journal.stop_run(self._db, run_id, account.sender_problem, self._clock())
+        if problem := account.sender_problem:  # changed since the run started, or a run from before this check
+            await journal.stop_run(self._db, run_id, problem, self._clock())
             return
         password = self._passwords.get(run_id)
         if password is None and run.stored_password:

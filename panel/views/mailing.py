@@ -44,8 +44,8 @@ async def _confirm(request: web.Request, selection, organisations, *, errors: di
     plan = await plan_run(request.app[keys.PANEL_DB], selection, selection.period, resend)
     account = await mailing.account()
     errors = dict(errors or {})
-    if account.sender_problem:
-        errors["sender"] = account.sender_problem
+    if problem := account.sender_problem:
+        errors["sender"] = problem
     return render(request, "send_confirm.html", {
         "title": title_of(selection, organisations),
         "parameters": selection_parameters(selection),
